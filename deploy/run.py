@@ -1,0 +1,107 @@
+"""``make run``: services, migrations, demo data, then web + Celery worker + beat (+ fake Stripe).
+
+Ctrl-C stops everything, the embedded PostgreSQL and Redis included; data stays in .data/.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from deploy import services
+from deploy.django_env import ROOT, VENV_BIN, ensure_database, prepare
+
+DATA = services.DATA
+
+
+def manage(env, *args, quiet=False):
+    cmd = [sys.executable, str(ROOT / "manage.py"), *args]
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL if quiet else None)
+
+
+def main() -> int:
+    env = prepare(debug=True)
+    ensure_database(env, env.get("DATABASE_NAME", "xuehui"))
+    port = env["PORT"]
+    base = env.get("BASE_DOMAIN", "localhost")
+    DATA.mkdir(parents=True, exist_ok=True)
+    (DATA / "mail").mkdir(exist_ok=True)
+    print("• migrating …", flush=True)
+    manage(env, "migrate_schemas", "--noinput", quiet=True)
+    manage(env, "collectstatic", "--noinput", quiet=True)
+    seeded = DATA / ".seeded"
+    if not seeded.exists():
+        print("• seeding the demo …", flush=True)
+        manage(env, "seed_demo")
+        seeded.touch()
+    children: list[subprocess.Popen] = []
+    logs = DATA / "logs"
+    logs.mkdir(exist_ok=True)
+
+    def start(name, cmd):
+        log = open(logs / f"{name}.log", "ab")
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        children.append(proc)
+        return proc
+
+    start(
+        "web",
+        [str(VENV_BIN / "gunicorn"), "saas.wsgi", "--bind", f"0.0.0.0:{port}", "--workers", "2", "--threads", "4",
+         "--access-logfile", "-", "--graceful-timeout", "5"],
+    )
+    start("worker", [str(VENV_BIN / "celery"), "-A", "saas", "worker", "--concurrency", "2", "--loglevel", "INFO"])
+    start(
+        "beat",
+        [str(VENV_BIN / "celery"), "-A", "saas", "beat", "--loglevel", "INFO",
+         "--schedule", str(DATA / "celerybeat-schedule")],
+    )
+    print(
+        f"""
+Xuehui is running.
+  Platform:   http://{base}:{port}/
+  Societies:  http://ccs.{base}:{port}/  http://ccf.{base}:{port}/  http://cma.{base}:{port}/
+  API docs:   http://ccs.{base}:{port}/api/docs/
+  Health:     http://{base}:{port}/healthz
+  Demo logins (password: xuehui-demo):
+    operator@demo.xuehui.cn        platform operator
+    admin.ccs@demo.xuehui.cn       secretariat administrator of 中国化学会 (also admin.ccf, admin.cma)
+    finance.ccs@demo.xuehui.cn     finance staff;  organiser.ccs@demo.xuehui.cn  meeting organiser
+    wang.fang@demo.xuehui.cn       a member of all three societies
+  E-mails are written to {DATA / 'mail'}; logs to {logs}.
+Press Ctrl-C to stop.""",
+        flush=True,
+    )
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping:
+            for proc in children:
+                if proc.poll() is not None:
+                    print(f"a process stopped (exit {proc.returncode}): see {logs}", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        print("\nStopping …", flush=True)
+        for proc in children:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.time() + 15
+        for proc in children:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        services.down()
+        print("Stopped. Data is kept in .data/; `make run` starts again where you left off.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""A society's own site (<slug>.BASE_DOMAIN)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from common import api, files
+from common import views as common_views
+
+api_v1 = [
+    path("society/", api.society_detail, name="api_society"),
+    path("me/", api.me, name="api_me"),
+]
+
+urlpatterns = [
+    path("", common_views.society_home, name="home"),
+    path("console/", common_views.console, name="console"),
+    path("console/roles/", common_views.roles, name="console_roles"),
+    path("console/roles/<int:assignment_id>/revoke/", common_views.revoke, name="console_role_revoke"),
+    path("console/api-tokens/", common_views.api_tokens, name="console_api_tokens"),
+    path("console/api-tokens/<int:token_id>/revoke/", common_views.api_token_revoke, name="console_api_token_revoke"),
+    path("console/audit/", common_views.audit_log, name="console_audit"),
+    path("files/<int:file_id>/", files.download, name="file_download"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("", include("saas.urls_common")),
+]

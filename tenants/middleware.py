@@ -1,0 +1,78 @@
+"""Host → society routing that costs no SQL on the hot path.
+
+Stock django-tenants looks the domain up with one query per request; here the answer is kept
+in a small per-process table for a minute (societies and domains change rarely, and a change
+is visible everywhere within that minute; :func:`forget_host` clears it at once in the process
+that made the change).  The only statement tenancy adds to a request is the single
+``SET search_path`` issued before the view's first query.
+"""
+
+import threading
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.http import Http404
+from django.urls import set_urlconf
+from django_tenants.utils import get_public_schema_name, remove_www
+
+from tenants.models import Domain, Society
+
+_TTL_SECONDS = 60
+_NEGATIVE_TTL_SECONDS = 5
+_lock = threading.Lock()
+_hosts: dict[str, tuple[float, dict | None]] = {}
+_FIELDS = [f.attname for f in Society._meta.concrete_fields]
+
+
+def _lookup(hostname: str) -> dict | None:
+    now = time.monotonic()
+    hit = _hosts.get(hostname)
+    if hit and hit[0] > now:
+        return hit[1]
+    connection.set_schema_to_public()
+    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+    values = None
+    if domain is not None:
+        values = {name: getattr(domain.tenant, name) for name in _FIELDS}
+    with _lock:
+        _hosts[hostname] = (now + (_TTL_SECONDS if values else _NEGATIVE_TTL_SECONDS), values)
+    return values
+
+
+def forget_host(hostname: str | None = None) -> None:
+    with _lock:
+        if hostname is None:
+            _hosts.clear()
+        else:
+            _hosts.pop(hostname, None)
+
+
+def society_for_host(hostname: str) -> Society | None:
+    values = _lookup(hostname)
+    if values is None:
+        return None
+    society = Society(**values)
+    society._state.adding = False
+    return society
+
+
+class SocietyMiddleware:
+    """Selects the schema and URLconf from the host; an unknown host is a 404, never the platform."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        hostname = remove_www(request.get_host().split(":")[0]).lower()
+        society = society_for_host(hostname)
+        if society is None:
+            raise Http404(f'No society at "{hostname}"')
+        society.domain_url = hostname
+        request.tenant = society
+        request.society = None if society.schema_name == get_public_schema_name() else society
+        connection.set_tenant(society)
+        if request.society is None:
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+            set_urlconf(request.urlconf)
+        return self.get_response(request)
