@@ -63,4 +63,3 @@ def record_audit(*, actor, action: str, obj: Model | None = None, before=None, a
         after=_jsonable(after) if after is not None else None,
         reason=reason,
     )
-

@@ -7,16 +7,18 @@ simply not found.
 
 import hashlib
 
+from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import FileResponse, Http404
-from django.contrib.auth.decorators import login_required
 
 from common.models import StoredFile
 from common.permissions import has_role
 
 
-def store_file(*, content: bytes, filename: str, mimetype: str, kind: str, owner=None, staff_role="admin") -> StoredFile:
+def store_file(
+    *, content: bytes, filename: str, mimetype: str, kind: str, owner=None, staff_role="admin"
+) -> StoredFile:
     """Save ``content`` as a new StoredFile of the current society (in the caller's transaction)."""
     with transaction.atomic():
         stored = StoredFile(

@@ -42,7 +42,9 @@ class SocietyTask(Task):
 
 def society_task(*, name: str, **options):
     """Declare a task that runs inside one society's schema."""
-    return shared_task(base=SocietyTask, name=name, **options)
+    # typing=False: the schema keyword is added by enqueue() and consumed by SocietyTask.__call__,
+    # so it is not part of the task function's own signature.
+    return shared_task(base=SocietyTask, name=name, typing=False, **options)
 
 
 def enqueue(task, *args, schema_name: str | None = None, **kwargs):

@@ -66,4 +66,3 @@ def api_token_revoke(request, token_id: int):
 def audit_log(request):
     page = Paginator(AuditEntry.objects.all(), 50).get_page(request.GET.get("page"))
     return render(request, "common/audit_log.html", {"page": page})
-

@@ -47,14 +47,34 @@ def main() -> int:
 
     start(
         "web",
-        [str(VENV_BIN / "gunicorn"), "saas.wsgi", "--bind", f"0.0.0.0:{port}", "--workers", "2", "--threads", "4",
-         "--access-logfile", "-", "--graceful-timeout", "5"],
+        [
+            str(VENV_BIN / "gunicorn"),
+            "saas.wsgi",
+            "--bind",
+            f"0.0.0.0:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "5",
+        ],
     )
     start("worker", [str(VENV_BIN / "celery"), "-A", "saas", "worker", "--concurrency", "2", "--loglevel", "INFO"])
     start(
         "beat",
-        [str(VENV_BIN / "celery"), "-A", "saas", "beat", "--loglevel", "INFO",
-         "--schedule", str(DATA / "celerybeat-schedule")],
+        [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "saas",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(DATA / "celerybeat-schedule"),
+        ],
     )
     print(
         f"""
@@ -68,7 +88,7 @@ Xuehui is running.
     admin.ccs@demo.xuehui.cn       secretariat administrator of 中国化学会 (also admin.ccf, admin.cma)
     finance.ccs@demo.xuehui.cn     finance staff;  organiser.ccs@demo.xuehui.cn  meeting organiser
     wang.fang@demo.xuehui.cn       a member of all three societies
-  E-mails are written to {DATA / 'mail'}; logs to {logs}.
+  E-mails are written to {DATA / "mail"}; logs to {logs}.
 Press Ctrl-C to stop.""",
         flush=True,
     )

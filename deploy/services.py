@@ -27,14 +27,13 @@ DATA = Path(os.environ.get("XUEHUI_DATA_DIR", ROOT / ".data"))
 PG_DIR = DATA / "postgres"
 REDIS_DIR = DATA / "redis"
 # Unix socket paths are limited to ~107 bytes; a deep checkout would overflow them.
-SOCKET_DIR = (
-    Path(f"/tmp/xuehui-{hashlib.sha1(str(DATA).encode()).hexdigest()[:10]}") if len(str(DATA)) > 60 else DATA
-)
+SOCKET_DIR = Path(f"/tmp/xuehui-{hashlib.sha1(str(DATA).encode()).hexdigest()[:10]}") if len(str(DATA)) > 60 else DATA
 REDIS_SOCKET = SOCKET_DIR / "redis.sock"
 
 
 def _pg_uri() -> str:
-    return f"postgresql://postgres@/postgres?host={PG_DIR}"
+    # The same spelling pgserver's get_uri() gives, so the two can be compared.
+    return f"postgresql://postgres:@/postgres?host={PG_DIR}"
 
 
 def start_postgres() -> str:
@@ -122,20 +121,42 @@ def stop_redis() -> None:
             pass  # shutdown closes the connection under us, which redis-py reports as an error
 
 
+def _postgres_running() -> bool:
+    pid_file = PG_DIR / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    try:
+        os.kill(int(pid_file.read_text().split()[0]), 0)
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
+
+
 def up() -> dict:
+    """Start what is not configured; remember what this call started in ``STARTED``."""
     env = {}
     if not os.environ.get("DATABASE_URL"):
+        if not _postgres_running():
+            STARTED.add("postgres")
         env["DATABASE_URL"] = start_postgres()
     if not os.environ.get("REDIS_URL"):
+        if not _redis_ping():
+            STARTED.add("redis")
         env["REDIS_URL"] = start_redis()
     return env
 
 
-def down() -> None:
-    if not os.environ.get("DATABASE_URL"):
-        stop_postgres()
-    if not os.environ.get("REDIS_URL"):
-        stop_redis()
+STARTED: set[str] = set()
+
+
+def down(only_started: bool = False) -> None:
+    """Stop the embedded servers (with ``only_started``, just those this process started)."""
+    if "DATABASE_URL" not in os.environ or os.environ["DATABASE_URL"] == _pg_uri():
+        if not only_started or "postgres" in STARTED:
+            stop_postgres()
+    if "REDIS_URL" not in os.environ or os.environ["REDIS_URL"] == f"unix://{REDIS_SOCKET}":
+        if not only_started or "redis" in STARTED:
+            stop_redis()
     if SOCKET_DIR != DATA and SOCKET_DIR.exists():
         shutil.rmtree(SOCKET_DIR, ignore_errors=True)
 

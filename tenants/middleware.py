@@ -12,7 +12,8 @@ import time
 
 from django.conf import settings
 from django.db import connection
-from django.http import Http404
+from django.http import HttpResponseNotFound
+from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django_tenants.utils import get_public_schema_name, remove_www
 
@@ -67,7 +68,8 @@ class SocietyMiddleware:
         hostname = remove_www(request.get_host().split(":")[0]).lower()
         society = society_for_host(hostname)
         if society is None:
-            raise Http404(f'No society at "{hostname}"')
+            # Rendered without the request: no session, CSRF or platform data on a stranger's host.
+            return HttpResponseNotFound(render_to_string("unknown_host.html", {"hostname": hostname}))
         society.domain_url = hostname
         request.tenant = society
         request.society = None if society.schema_name == get_public_schema_name() else society

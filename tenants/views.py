@@ -32,7 +32,8 @@ def operator_societies(request):
         else:
             messages.success(
                 request,
-                _("Society %(name)s created at %(domain)s.") % {"name": result.society.name_zh, "domain": result.domain},
+                _("Society %(name)s created at %(domain)s.")
+                % {"name": result.society.name_zh, "domain": result.domain},
             )
             return redirect("operator_societies")
     societies = [(s, society_url(s)) for s in societies_queryset()]

@@ -8,6 +8,6 @@ from saas.settings.base import *  # noqa: F401,F403  (settings modules are star-
 from saas.settings.cache import *  # noqa: F401,F403
 from saas.settings.celery import *  # noqa: F401,F403
 from saas.settings.email import *  # noqa: F401,F403
+from saas.settings.security import *  # noqa: F401,F403
 from saas.settings.storage import *  # noqa: F401,F403
 from saas.settings.stripe import *  # noqa: F401,F403
-from saas.settings.security import *  # noqa: F401,F403

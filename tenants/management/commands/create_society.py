@@ -28,7 +28,9 @@ class Command(BaseCommand):
                 discipline_group=options["discipline_group"],
             )
         except SocietyExists as exc:
-            self.stdout.write(f"Society {exc.society.slug} exists already (schema {exc.society.schema_name}); nothing changed.")
+            self.stdout.write(
+                f"Society {exc.society.slug} exists already (schema {exc.society.schema_name}); nothing changed."
+            )
             return
         except InvalidSociety as exc:
             raise CommandError(str(exc)) from exc
