@@ -21,9 +21,14 @@ _SALT = "xuehui.hop"
 _MAX_AGE = 60
 
 
-def society_url(society: Society, path: str = "/") -> str:
+def society_url(society: Society, path: str = "/", request=None) -> str:
+    """Absolute address of a society's site; from a request, with that request's scheme and port."""
     from django.conf import settings
 
+    if request is not None:
+        host = request.get_host()
+        port = f":{host.rsplit(':', 1)[1]}" if ":" in host else ""
+        return f"{request.scheme}://{society.slug}.{settings.BASE_DOMAIN}{port}{path}"
     return f"{settings.SITE_SCHEME}://{society.slug}.{settings.BASE_DOMAIN}{settings.SITE_PORT_SUFFIX}{path}"
 
 
@@ -33,7 +38,7 @@ def hop_out(request, slug: str):
     if not Affiliation.objects.filter(user=request.user, society=society).exists():
         raise Http404
     token = signing.dumps({"u": request.user.pk, "s": society.schema_name, "n": secrets.token_hex(8)}, salt=_SALT)
-    return HttpResponseRedirect(society_url(society, f"/accounts/hop/?t={token}"))
+    return HttpResponseRedirect(society_url(society, f"/accounts/hop/?t={token}", request))
 
 
 def hop_in(request):

@@ -36,5 +36,5 @@ def profile(request):
         messages.success(request, _("Your profile has been saved."))
         return redirect("accounts:profile")
     affiliations = Affiliation.objects.filter(user=request.user).select_related("society").order_by("society__slug")
-    societies = [(a.society, society_url(a.society)) for a in affiliations]
+    societies = [(a.society, society_url(a.society, request=request)) for a in affiliations]
     return render(request, "accounts/profile.html", {"form": form, "societies": societies})

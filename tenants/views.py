@@ -15,7 +15,9 @@ def societies_queryset():
 
 
 def platform_home(request):
-    societies = [(s, society_url(s)) for s in societies_queryset().filter(status=Society.Status.ACTIVE)]
+    societies = [
+        (s, society_url(s, request=request)) for s in societies_queryset().filter(status=Society.Status.ACTIVE)
+    ]
     return render(request, "tenants/platform_home.html", {"societies": societies})
 
 
@@ -36,5 +38,5 @@ def operator_societies(request):
                 % {"name": result.society.name_zh, "domain": result.domain},
             )
             return redirect("operator_societies")
-    societies = [(s, society_url(s)) for s in societies_queryset()]
+    societies = [(s, society_url(s, request=request)) for s in societies_queryset()]
     return render(request, "tenants/operator_societies.html", {"form": form, "societies": societies})

@@ -1,0 +1,5 @@
+"""dues: pages on a society's site (mounted at /dues/)."""
+
+app_name = "dues"
+
+urlpatterns: list = []

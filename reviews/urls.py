@@ -1,0 +1,5 @@
+"""reviews: pages on a society's site (mounted at /reviews/)."""
+
+app_name = "reviews"
+
+urlpatterns: list = []
