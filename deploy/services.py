@@ -19,9 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-# platformdirs (via pgserver) warns when XDG_RUNTIME_DIR is unset, as it is under root shells.
-os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
-
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("XUEHUI_DATA_DIR", ROOT / ".data"))
 PG_DIR = DATA / "postgres"
@@ -29,6 +26,12 @@ REDIS_DIR = DATA / "redis"
 # Unix socket paths are limited to ~107 bytes; a deep checkout would overflow them.
 SOCKET_DIR = Path(f"/tmp/xuehui-{hashlib.sha1(str(DATA).encode()).hexdigest()[:10]}") if len(str(DATA)) > 60 else DATA
 REDIS_SOCKET = SOCKET_DIR / "redis.sock"
+
+# platformdirs (via pgserver) warns when XDG_RUNTIME_DIR is unset or shared, as under root shells.
+if not os.environ.get("XDG_RUNTIME_DIR"):
+    _runtime = DATA / "run"
+    _runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(_runtime)
 
 
 def _pg_uri() -> str:
