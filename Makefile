@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 ONLY ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup run test bench lint services-up services-down messages clean
+.PHONY: setup run test bench lint services-up services-down messages i18n clean
 
 setup: $(STAMP) messages
 
@@ -20,6 +20,12 @@ $(STAMP): requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
 messages: $(STAMP)
+	@$(PY) -m deploy.compilemessages
+
+# Developers: collect new strings and merge the Chinese translations in deploy/i18n/*.json.
+i18n: $(STAMP)
+	@$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "bench/*" --ignore "deploy/*" --ignore "staticfiles/*" >/dev/null
+	@$(PY) -m deploy.i18n.fill_po deploy/i18n/*.json
 	@$(PY) -m deploy.compilemessages
 
 run: setup

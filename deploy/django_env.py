@@ -31,7 +31,7 @@ def ensure_database(env: dict, name: str) -> None:
     import psycopg
 
     url = env["DATABASE_URL"]
-    if dj_database_url.parse(url).get("NAME") not in ("", None, "postgres"):
+    if dj_database_url.parse(url).get("NAME") not in ("", None, "postgres") and not env.get("DATABASE_NAME"):
         return
     with psycopg.connect(url, dbname="postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():

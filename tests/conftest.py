@@ -25,7 +25,8 @@ def pytest_configure(config):
 
     from saas.celery import app
 
-    db_number = 1 + int(WORKER.removeprefix("gw") or 0)
+    # TEST_REDIS_DB_BASE lets two test runs on one machine use different Redis databases.
+    db_number = int(os.environ.get("TEST_REDIS_DB_BASE", "1")) + int(WORKER.removeprefix("gw") or 0)
     base = settings.REDIS_URL
     joiner = "&" if "?" in base else "?"
     if base.startswith("unix://"):

@@ -105,10 +105,12 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_xuehui")}
-if DATABASES["default"].get("NAME") in (None, "", "postgres") and not TESTING:
+if env("DATABASE_NAME", ""):
+    DATABASES["default"]["NAME"] = env("DATABASE_NAME")
+elif DATABASES["default"].get("NAME") in (None, "", "postgres") and not TESTING:
     # The embedded server starts with only the maintenance database; ours is created by
     # deploy/run.py before migrating.
-    DATABASES["default"]["NAME"] = env("DATABASE_NAME", "xuehui")
+    DATABASES["default"]["NAME"] = "xuehui"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
