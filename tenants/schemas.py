@@ -10,7 +10,7 @@ import re
 import threading
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import get_public_schema_name
 
@@ -85,7 +85,8 @@ def _read_template_ddl(template: str) -> list[str]:
     new schema first on the search_path.  Names are kept (later migrations address constraints
     and indexes by name)."""
     statements: list[str] = []
-    with connection.cursor() as cursor:
+    # SET LOCAL needs a transaction; atomic() makes one when the caller has none.
+    with transaction.atomic(), connection.cursor() as cursor:
         # With only the template on the path, catalog functions print its objects unqualified
         # and everything else (public tables, functions) qualified.
         cursor.execute(f"SET LOCAL search_path = {quote(template)}")
