@@ -7,7 +7,7 @@ set -euo pipefail
 want="${1:-runtime}"
 missing=()
 
-have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have_lib() { ldconfig -p 2>/dev/null | grep "$1" >/dev/null; }  # not -q: an early exit would SIGPIPE ldconfig under pipefail
 
 if [ "$want" = runtime ]; then
   have_lib 'libpango-1.0.so' || missing+=(libpango-1.0-0)
