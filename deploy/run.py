@@ -22,6 +22,17 @@ def manage(env, *args, quiet=False):
 
 def main() -> int:
     env = prepare(debug=True)
+    try:
+        return serve(env)
+    except subprocess.CalledProcessError as exc:
+        print(f"\n{' '.join(exc.cmd[1:])} failed (exit {exc.returncode}); stopping.", file=sys.stderr)
+        return 1
+    finally:
+        services.down()
+        print("Stopped. Data is kept in .data/; `make run` starts again where you left off.")
+
+
+def serve(env: dict) -> int:
     ensure_database(env, env.get("DATABASE_NAME", "xuehui"))
     port = env["PORT"]
     base = env.get("BASE_DOMAIN", "localhost")
@@ -45,6 +56,27 @@ def main() -> int:
         children.append(proc)
         return proc
 
+    if not env.get("STRIPE_SECRET_KEY"):
+        # No real Stripe account: the fake server plays Stripe (hosted checkout, signed webhooks).
+        env["STRIPE_API_BASE"] = "http://127.0.0.1:12111"
+        start(
+            "fakestripe",
+            [
+                sys.executable,
+                "-m",
+                "deploy.fakestripe",
+                "--port",
+                "12111",
+                "--data-dir",
+                str(DATA / "fakestripe"),
+                "--webhook-url",
+                f"http://{base}:{port}/stripe/webhook/",
+                "--webhook-secret",
+                env.get("STRIPE_WEBHOOK_SECRET", "whsec_xuehui_local_fake"),
+                "--public-url",
+                "http://localhost:12111",
+            ],
+        )
     start(
         "web",
         [
@@ -118,8 +150,6 @@ Press Ctrl-C to stop.""",
                 proc.wait(timeout=max(0.1, deadline - time.time()))
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
-        services.down()
-        print("Stopped. Data is kept in .data/; `make run` starts again where you left off.")
     return 0
 
 
