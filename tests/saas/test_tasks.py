@@ -60,3 +60,19 @@ def test_enqueue_runs_after_commit_in_the_enqueuing_society(society_a, society_b
         time.sleep(0.05)
     assert _markers(in_schema, society_a) == ["from-task"]
     assert _markers(in_schema, society_b) == []
+
+
+def test_log_records_carry_the_society(society_a, in_schema):
+    """The LOGGING filter (saas/settings/base.py) stamps every record with the current schema."""
+    import logging
+
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    society_filter = import_string(settings.LOGGING["filters"]["society"]["()"])()
+    record = logging.LogRecord("xuehui.test", logging.INFO, __file__, 1, "inside A", None, None)
+    with in_schema(society_a):
+        society_filter.filter(record)
+    assert record.schema_name == "s_alpha"
+    assert settings.LOGGING["handlers"]["console"]["filters"] == ["society"]
+    assert "%(schema_name)s" in settings.LOGGING["formatters"]["society"]["format"]
