@@ -24,7 +24,8 @@ def _catalog(schema):
             "JOIN pg_namespace n ON n.oid = con.connamespace WHERE n.nspname = %s ORDER BY 1",
             [schema],
         )
-        constraints = cursor.fetchall()
+        # Definitions name other tables of the same schema with the schema's own name.
+        constraints = [(name, kind, d.replace(f"{schema}.", "")) for name, kind, d in cursor.fetchall()]
     return columns, constraints
 
 
@@ -45,7 +46,8 @@ def test_cloned_schema_is_identical_to_the_template(platform):
     create_society(slug="delta", name_zh="克隆学会", admin_email="a@delta.cn")
     cloned = _catalog("s_delta")
     template = _catalog("society_template")
-    assert cloned == template
+    for mine, theirs in zip(cloned, template, strict=True):
+        assert sorted(set(mine) - set(theirs)) == [] and sorted(set(theirs) - set(mine)) == []
     assert len(cloned[0]) > 20
 
 
