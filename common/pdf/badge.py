@@ -18,7 +18,16 @@ from reportlab.lib.units import mm
 from common.pdf.base import PDF_MIMETYPE, RenderResult, coerce, finish, new_canvas, safe_filename
 from common.pdf.images import draw_image
 from common.pdf.layout import (
-    INK, MUTED, RULE, accent_color, draw_lines, draw_text, fit_size, readable_on, tint, wrap,
+    INK,
+    MUTED,
+    RULE,
+    accent_color,
+    draw_lines,
+    draw_text,
+    fit_size,
+    readable_on,
+    tint,
+    wrap,
 )
 from common.pdf.qr import draw_qr
 
@@ -45,7 +54,7 @@ class Badge:
 
 def _primer(badge: Badge) -> str:
     # Shared by every badge of a meeting: goes into a font subset that is cached between badges.
-    return "".join((badge.society_name, badge.meeting_title, badge.dates, "0123456789"))
+    return "".join((badge.society_name, badge.meeting_title, badge.dates, badge.registration_type))
 
 
 def draw_badge(c, badge: Badge, x: float, y: float, w: float = BADGE_W, h: float = BADGE_H) -> None:
@@ -63,14 +72,15 @@ def draw_badge(c, badge: Badge, x: float, y: float, w: float = BADGE_W, h: float
     on_accent = readable_on(accent)
     soft = tint(accent, 0.65) if on_accent == colors.white else MUTED
     yy = top - 8 * mm
-    text_x = x + pad
-    if badge.logo:
-        draw_image(c, badge.logo, x + pad, top - 6 * mm - 9 * mm, 9 * mm, 9 * mm, anchor="nw")
-        text_x = x + pad + 11 * mm
+    title_w = inner_w
+    if badge.logo:  # top right corner of the band; the texts keep clear of it
+        logo = 11 * mm
+        draw_image(c, badge.logo, x + w - pad - logo, top - 5 * mm - logo, logo, logo, anchor="ne")
+        title_w -= logo + 3 * mm
     if badge.society_name:
-        draw_text(c, text_x, yy, badge.society_name, 8, color=soft)
+        draw_text(c, x + pad, yy, badge.society_name, 8, color=soft)
         yy -= 6 * mm
-    title_lines = wrap(badge.meeting_title, inner_w, 11.5, max_lines=3)
+    title_lines = wrap(badge.meeting_title, title_w, 11.5, max_lines=3)
     yy = draw_lines(c, x + pad, yy, title_lines, 11.5, 14.5, color=on_accent, bold=True)
     if badge.dates:
         draw_text(c, x + pad, yy - 1, badge.dates, 8, color=soft)
@@ -82,8 +92,16 @@ def draw_badge(c, badge: Badge, x: float, y: float, w: float = BADGE_W, h: float
         c.setFillColor(band)
         c.rect(x, y, w, type_h, stroke=0, fill=1)
         size = fit_size(badge.registration_type, inner_w, 15, 9)
-        draw_text(c, cx, y + type_h / 2 - size * 0.36, badge.registration_type, size, color=readable_on(band),
-                  bold=True, align="center")
+        draw_text(
+            c,
+            cx,
+            y + type_h / 2 - size * 0.36,
+            badge.registration_type,
+            size,
+            color=readable_on(band),
+            bold=True,
+            align="center",
+        )
     else:
         type_h = 0
 
@@ -140,8 +158,13 @@ def render_many(badges: Iterable, layout: str = "a6") -> bytes:
         raise ValueError("no badges to render")
     first = items[0]
     pagesize = A6 if layout == "a6" else A4
-    c, buffer = new_canvas(pagesize, title=f"胸卡 Badges · {first.meeting_title}", author=first.society_name,
-                           subject=first.meeting_title, primer=_primer(first))
+    c, buffer = new_canvas(
+        pagesize,
+        title=f"胸卡 Badges · {first.meeting_title}",
+        author=first.society_name,
+        subject=first.meeting_title,
+        primer=_primer(first),
+    )
     if layout == "a6":
         for i, badge in enumerate(items):
             if i:

@@ -8,7 +8,7 @@ import re
 import types
 import typing
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 
 from reportlab.pdfgen.canvas import Canvas
 
@@ -19,11 +19,25 @@ CREATOR = "Xuehui 学会云"
 
 RenderResult = tuple[str, str, bytes]  # (filename, mimetype, bytes)
 
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-             "October", "November", "December")
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
-def new_canvas(pagesize, *, title: str, author: str = "", subject: str = "", primer: str = "") -> tuple[Canvas, io.BytesIO]:
+def new_canvas(
+    pagesize, *, title: str, author: str = "", subject: str = "", primer: str = ""
+) -> tuple[Canvas, io.BytesIO]:
     """A canvas whose output depends only on what is drawn: ``invariant=1`` fixes the creation
     date and the document id, so the same input gives the same bytes (the stored file's hash)."""
     register_fonts()
@@ -115,25 +129,37 @@ def _unwrap_optional(tp):
     return tp
 
 
-def _coerce_value(tp, value):
-    if value is None:
-        return None
+def _converter(tp):
+    """How to convert a value for a field of type ``tp``: None (keep it), a dataclass to build,
+    or ("list"/"tuple", item converter)."""
     tp = _unwrap_optional(tp)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        return coerce(tp, value)
+        return tp
     origin = typing.get_origin(tp)
-    if origin in (list, tuple) and not isinstance(value, (str, bytes)):
+    if origin in (list, tuple):
         args = typing.get_args(tp)
-        item_tp = args[0] if args else typing.Any
-        items = [_coerce_value(item_tp, v) for v in value]
+        item = _converter(args[0]) if args else None
+        return (origin, item) if item is not None else None
+    return None
+
+
+def _convert(conv, value):
+    if conv is None or value is None:
+        return value
+    if isinstance(conv, tuple):
+        if isinstance(value, (str, bytes)):
+            return value
+        origin, item = conv
+        items = [_convert(item, v) for v in value]
         return tuple(items) if origin is tuple else items
-    return value
+    return coerce(conv, value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fields(cls) -> tuple[dict, frozenset]:
     hints = typing.get_type_hints(cls)
-    return hints, frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    return {name: _converter(hints[name]) for name in names}, frozenset(names)
 
 
 def coerce(cls, value):
@@ -143,8 +169,8 @@ def coerce(cls, value):
         return value
     if not isinstance(value, typing.Mapping):
         raise TypeError(f"{cls.__name__} expects a mapping or {cls.__name__}, got {type(value).__name__}")
-    hints, names = _fields(cls)
-    unknown = set(value) - names
+    converters, names = _fields(cls)
+    unknown = value.keys() - names
     if unknown:
         raise TypeError(f"{cls.__name__}: unknown field(s) {', '.join(sorted(unknown))}")
-    return cls(**{k: _coerce_value(hints[k], v) for k, v in value.items()})
+    return cls(**{k: _convert(converters[k], v) if converters[k] is not None else v for k, v in value.items()})

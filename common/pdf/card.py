@@ -13,7 +13,15 @@ from reportlab.lib.units import mm
 from common.pdf.base import PDF_MIMETYPE, RenderResult, coerce, finish, format_date, new_canvas, safe_filename
 from common.pdf.images import draw_image
 from common.pdf.layout import (
-    INK, MUTED, RULE, accent_color, draw_text, fit_size, readable_on, tint, wrap,
+    INK,
+    MUTED,
+    RULE,
+    accent_color,
+    draw_text,
+    fit_size,
+    readable_on,
+    tint,
+    wrap,
 )
 from common.pdf.qr import draw_qr
 
@@ -99,8 +107,11 @@ def draw_card(c, card: MembershipCard, x: float, y: float) -> None:
         yy -= 3.8 * mm
         draw_text(c, x + pad, yy, wrap(card.name_en, left_w, 7, max_lines=1)[0], 7, color=MUTED)
     yy -= 2.2 * mm
-    rows = [(LABELS["number"], card.member_number), (LABELS["category"], card.category),
-            (LABELS["valid"], format_date(card.valid_until))]
+    rows = [
+        (LABELS["number"], card.member_number),
+        (LABELS["category"], card.category),
+        (LABELS["valid"], format_date(card.valid_until)),
+    ]
     for label, value in rows:
         if not value:
             continue
@@ -145,8 +156,13 @@ def render_many(cards: Iterable, layout: str = "card") -> bytes:
     first = items[0]
     pagesize = (CARD_W, CARD_H) if layout == "card" else A4
     primer = PRIMER + first.society_name_zh + first.society_name_en
-    c, buffer = new_canvas(pagesize, title=f"会员证 Membership card · {first.name_zh}", author=first.society_name_zh,
-                           subject=first.member_number, primer=primer)
+    c, buffer = new_canvas(
+        pagesize,
+        title=f"会员证 Membership card · {first.name_zh}",
+        author=first.society_name_zh,
+        subject=first.member_number,
+        primer=primer,
+    )
     if layout == "card":
         for i, card in enumerate(items):
             if i:

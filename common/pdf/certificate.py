@@ -9,8 +9,16 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 
 from common.pdf.base import (
-    PDF_MIMETYPE, RenderResult, coerce, finish, format_date_en, format_date_zh, format_range_en, format_range_zh,
-    new_canvas, safe_filename,
+    PDF_MIMETYPE,
+    RenderResult,
+    coerce,
+    finish,
+    format_date_en,
+    format_date_zh,
+    format_range_en,
+    format_range_zh,
+    new_canvas,
+    safe_filename,
 )
 from common.pdf.images import draw_image
 from common.pdf.layout import INK, MUTED, accent_color, draw_lines, draw_text, fit_size, tint, wrap
@@ -101,13 +109,13 @@ def draw_certificate(c, cert: AttendanceCertificate) -> None:
     c.line(cx - 40 * mm, y, cx + 40 * mm, y)
 
     # who
-    y -= 26
+    y -= 34
     draw_text(c, cx, y, LABELS["certify"], 12, color=MUTED, align="center")
     y -= 36
     name_size = fit_size(cert.name_zh, inner_w, 30, 16)
     draw_text(c, cx, y, cert.name_zh, name_size, color=INK, bold=True, align="center")
     if cert.name_en and cert.name_en != cert.name_zh:
-        y -= 18
+        y -= 20
         draw_text(c, cx, y, cert.name_en, 12, color=MUTED, align="center")
 
     # what
@@ -117,12 +125,14 @@ def draw_certificate(c, cert: AttendanceCertificate) -> None:
     if cert.credits:
         body_zh += LABELS["credits_zh"].format(credits=cert.credits)
     body_zh += LABELS["special"]
-    y -= 28
+    y -= 36
     y = draw_lines(c, cx, y, wrap(body_zh, inner_w, 13, max_lines=3), 13, 19, color=INK, align="center")
     if cert.meeting_title_en:
         where = f", {cert.venue_en}," if cert.venue_en else ""
-        body_en = (f"{LABELS['certify_en']} {cert.name_en or cert.name_zh} attended {cert.meeting_title_en}"
-                   f"{where} on {format_range_en(cert.start_date, cert.end_date)}.")
+        body_en = (
+            f"{LABELS['certify_en']} {cert.name_en or cert.name_zh} attended {cert.meeting_title_en}"
+            f"{where} on {format_range_en(cert.start_date, cert.end_date)}."
+        )
         if cert.credits:
             body_en += " " + LABELS["credits_en"].format(credits=cert.credits)
         y -= 2
@@ -166,8 +176,13 @@ def draw_certificate(c, cert: AttendanceCertificate) -> None:
 def render(certificate) -> bytes:
     cert = coerce(AttendanceCertificate, certificate)
     primer = PRIMER + cert.society_name_zh + cert.meeting_title_zh + (cert.venue_zh or "")
-    c, buffer = new_canvas((PAGE_W, PAGE_H), title=f"{cert.title_zh} {cert.certificate_number}",
-                           author=cert.society_name_zh, subject=cert.meeting_title_zh, primer=primer)
+    c, buffer = new_canvas(
+        (PAGE_W, PAGE_H),
+        title=f"{cert.title_zh} {cert.certificate_number}",
+        author=cert.society_name_zh,
+        subject=cert.meeting_title_zh,
+        primer=primer,
+    )
     draw_certificate(c, cert)
     return finish(c, buffer)
 

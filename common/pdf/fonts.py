@@ -9,13 +9,16 @@ Lookup order: ``XUEHUI_CJK_FONT`` (path; ``XUEHUI_CJK_FONT_INDEX`` picks the fac
 then the Debian paths of ``fonts-wqy-zenhei`` / ``fonts-wqy-microhei`` / ``fonts-arphic-uming``,
 then ``fc-list :lang=zh``.  :func:`register_fonts` loads the font once per process (~0.1 s).
 
-Speed: reportlab builds every subset from scratch for every document (copying the 10 MB ``glyf``
-table of WenQuanYi and deflating the result).  We keep the font's tables, and the built and
-deflated subset programs keyed by the exact character list, in process memory.  With
-:func:`prime`, a renderer puts its fixed labels into subsets of their own, so those subsets are
-identical in every document of that kind and come from the cache; only the variable text (names,
-addresses, descriptions) is subset per document.  The output bytes are exactly what reportlab
-would write without the cache.
+Speed (an invoice renders in a few milliseconds): reportlab builds every subset from scratch
+for every document, copying the 10 MB ``glyf`` table of WenQuanYi, deflating the program and
+formatting its width array number by number.  Here the font's tables are kept, and the four PDF
+objects of a subset (program, ToUnicode CMap, descriptor, font dictionary) are built and
+formatted once per distinct subset (:mod:`common.pdf.objects`).  With :func:`prime`, a renderer
+gives its fixed labels (and e.g. the issuer's texts) subsets of their own, identical in every
+document of that kind, so they come from the cache; only the variable text (names, addresses,
+descriptions) is subset per document.  The bytes are exactly what reportlab writes without the
+cache (a test compares them); ``XUEHUI_PDF_FONT_CACHE=0`` switches the cache off.  Memory: the
+font (~17 MB, mapped by reportlab) plus ~11 MB of tables and up to 256 cached subsets.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ from types import SimpleNamespace
 
 from reportlab import rl_config
 from reportlab.pdfbase import pdfdoc, pdfmetrics
-from reportlab.pdfbase.ttfonts import SUBSETN, FF_NONSYMBOLIC, FF_SYMBOLIC, TTFError, TTFont, makeToUnicodeCMap
+from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN, TTFError, TTFont, makeToUnicodeCMap
+
+from common.pdf.objects import Formatted, Hole, Preformatted, array, preformat
 
 FONT = "XuehuiCJK"
 FONT_BOLD = "XuehuiCJK-Bold"
@@ -85,7 +90,10 @@ def _fontconfig_candidates() -> list[tuple[str, int]]:
     try:
         out = subprocess.run(
             [fc_list, ":lang=zh", "file", "index"],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
@@ -134,31 +142,88 @@ def find_cjk_font(
 # --- subset cache ------------------------------------------------------------------------------
 
 
-class _Raw(pdfdoc.PDFObject):
-    """Bytes formatted once (a width array) and written as they are."""
-
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def format(self, document):
-        return self.data
-
-
 @dataclass(frozen=True)
 class _SubsetObjects:
-    program_length: int
-    program: bytes
-    program_deflated: bytes
-    widths: bytes  # the formatted /Widths array
-    cmap: bytes  # the ToUnicode CMap
-    cmap_deflated: bytes
+    """The four PDF objects of a font subset, formatted (see common.pdf.objects)."""
+
+    cmap: Formatted  # ToUnicode CMap stream
+    program: Formatted  # /FontFile2 stream: the subset TrueType program
+    descriptor: Formatted  # hole: FontFile2 reference
+    font: Formatted  # holes: Name, ToUnicode reference, FontDescriptor reference
+
+
+def _stream(content: bytes, compress: bool, **entries) -> pdfdoc.PDFStream:
+    stream = pdfdoc.PDFStream()
+    if compress:
+        stream.content = zlib.compress(content)
+        stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
+    else:
+        stream.content = content
+    for key, value in entries.items():
+        stream.dictionary[key] = value
+    return stream
+
+
+_WIDTHS: dict[float, bytes] = {}
+
+
+def _width_bytes(width: float) -> bytes:
+    """A glyph width as reportlab formats it (fp_str); a font has a few hundred distinct widths."""
+    out = _WIDTHS.get(width)
+    if out is None:
+        out = _WIDTHS[width] = pdfdoc.format(width, None)
+    return out
+
+
+def _build_subset(font: TTFont, n: int, subset: tuple[int, ...], compress: bool) -> _SubsetObjects:
+    """What reportlab's TTFont.addObjects and TTFontFace.addSubsetObjects (5.x) write for subset
+    ``n``, byte for byte, with the document-specific values left as holes."""
+    face = font.face
+    base_font_name = b"".join((SUBSETN(n), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
+    program = face.makeSubset(subset)
+    cmap = makeToUnicodeCMap(base_font_name, subset).encode("latin-1")
+    descriptor = pdfdoc.PDFDictionary(
+        {
+            "Type": "/FontDescriptor",
+            "Ascent": face.ascent,
+            "CapHeight": face.capHeight,
+            "Descent": face.descent,
+            "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+            "FontBBox": pdfdoc.PDFArray(face.bbox),
+            "FontName": pdfdoc.PDFName(base_font_name),
+            "ItalicAngle": face.italicAngle,
+            "StemV": face.stemV,
+            "FontFile2": Hole(0),
+            "MissingWidth": face.defaultWidth,
+        }
+    )
+    # the entries of pdfdoc.PDFTrueTypeFont.format
+    font_dict = pdfdoc.PDFDictionary(
+        {
+            "Type": pdfdoc.PDFName("Font"),
+            "Subtype": pdfdoc.PDFName("TrueType"),
+            "BaseFont": pdfdoc.PDFName(base_font_name),
+            "Name": Hole(0),
+            "FirstChar": 0,
+            "LastChar": len(subset) - 1,
+            "Widths": array([_width_bytes(face.getCharWidth(code)) for code in subset]),
+            "ToUnicode": Hole(1),
+            "FontDescriptor": Hole(2),
+        }
+    )
+    return _SubsetObjects(
+        cmap=preformat(_stream(cmap, compress)),
+        program=preformat(_stream(program, compress, Length1=len(program))),
+        descriptor=preformat(descriptor),
+        font=preformat(font_dict),
+    )
 
 
 class _SubsetCache:
-    """Everything reportlab builds per font subset and document, built once per distinct subset.
+    """The PDF objects of font subsets, built once per distinct subset.
 
-    Keyed by (subset number, character codes): the subset number is part of the subset's font name
-    (AAAAAA+, AAAAAB+ …), which the ToUnicode CMap repeats.
+    Keyed by (subset number, character codes, compression): the subset number is part of the
+    subset's font name (AAAAAA+, AAAAAB+ …), which the ToUnicode CMap repeats.
     """
 
     def __init__(self, font: TTFont, size: int):
@@ -168,35 +233,21 @@ class _SubsetCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, n: int, subset, base_font_name: str, doc) -> _SubsetObjects:
-        key = (n, tuple(subset))
+    def get(self, n: int, subset, compress: bool) -> _SubsetObjects:
+        key = (n, tuple(subset), bool(compress))
         with _LOCK:
             item = self.items.get(key)
             if item is not None:
                 self.items.move_to_end(key)
                 self.hits += 1
                 return item
-            face = self.font.face
             # makeSubset moves the parser's file position: not thread-safe, hence under the lock.
-            program = face.makeSubset(key[1])
-            widths = pdfdoc.format(pdfdoc.PDFArray([face.getCharWidth(code) for code in key[1]]), doc)
-            cmap = makeToUnicodeCMap(base_font_name, key[1]).encode("latin-1")
-            item = _SubsetObjects(len(program), program, zlib.compress(program), widths, cmap, zlib.compress(cmap))
+            item = _build_subset(self.font, n, key[1], key[2])
             self.items[key] = item
             self.misses += 1
             if len(self.items) > self.size:
                 self.items.popitem(last=False)
             return item
-
-
-def _stream(doc, raw: bytes, deflated: bytes) -> pdfdoc.PDFStream:
-    stream = pdfdoc.PDFStream()
-    if doc.compression:
-        stream.content = deflated
-        stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
-    else:
-        stream.content = raw
-    return stream
 
 
 def _install_caches(font: TTFont) -> _SubsetCache:
@@ -216,8 +267,7 @@ def _install_caches(font: TTFont) -> _SubsetCache:
     cache = _SubsetCache(font, _SUBSET_CACHE_SIZE)
 
     def addObjects(doc):  # noqa: N802 - reportlab's method name
-        # The objects of reportlab.pdfbase.ttfonts.TTFont.addObjects and
-        # TTFontFace.addSubsetObjects (5.x), from the cache.
+        # reportlab.pdfbase.ttfonts.TTFont.addObjects (5.x), with the objects from the cache.
         state = font.state.get(doc)
         if state is None:
             state = font.state[doc] = TTFont.State(font._asciiReadable)
@@ -226,35 +276,14 @@ def _install_caches(font: TTFont) -> _SubsetCache:
         for n, subset in enumerate(state.subsets):
             internal_name = font.getSubsetInternalName(n, doc)[1:]
             base_font_name = b"".join((SUBSETN(n), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
-            objs = cache.get(n, subset, base_font_name, doc)
-
-            pdf_font = pdfdoc.PDFTrueTypeFont()
-            pdf_font.__Comment__ = f"Font {font.fontName} subset {n}"
-            pdf_font.Name = internal_name
-            pdf_font.BaseFont = base_font_name
-            pdf_font.FirstChar = 0
-            pdf_font.LastChar = len(subset) - 1
-            pdf_font.Widths = _Raw(objs.widths)
+            objs = cache.get(n, subset, doc.compression)
             # registered in reportlab's order (CMap, font file, descriptor, font): same object numbers
-            pdf_font.ToUnicode = doc.Reference(_stream(doc, objs.cmap, objs.cmap_deflated),
-                                               "toUnicodeCMap:" + base_font_name)
-            font_file = _stream(doc, objs.program, objs.program_deflated)
-            font_file.dictionary["Length1"] = objs.program_length
-            font_file_ref = doc.Reference(font_file, f"fontFile:{face.filename}({base_font_name})")
-            descriptor = pdfdoc.PDFDictionary({
-                "Type": "/FontDescriptor",
-                "Ascent": face.ascent,
-                "CapHeight": face.capHeight,
-                "Descent": face.descent,
-                "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
-                "FontBBox": pdfdoc.PDFArray(face.bbox),
-                "FontName": pdfdoc.PDFName(base_font_name),
-                "ItalicAngle": face.italicAngle,
-                "StemV": face.stemV,
-                "FontFile2": font_file_ref,
-                "MissingWidth": face.defaultWidth,
-            })
-            pdf_font.FontDescriptor = doc.Reference(descriptor, "fontDescriptor:" + base_font_name)
+            cmap_ref = doc.Reference(Preformatted(objs.cmap), "toUnicodeCMap:" + base_font_name)
+            file_ref = doc.Reference(Preformatted(objs.program), f"fontFile:{face.filename}({base_font_name})")
+            descriptor_ref = doc.Reference(
+                Preformatted(objs.descriptor, (file_ref,)), "fontDescriptor:" + base_font_name
+            )
+            pdf_font = Preformatted(objs.font, (pdfdoc.PDFName(internal_name), cmap_ref, descriptor_ref))
             doc.Reference(pdf_font, internal_name)
             font_dict[internal_name] = pdf_font
         del font.state[doc]
@@ -287,7 +316,8 @@ def register_fonts() -> str:
         try:
             font = TTFont(FONT, source.path, subfontIndex=source.index, validate=0)
         except (TTFError, OSError) as exc:
-            raise FontNotFoundError(_missing_message(f"{source.path} (face {source.index}) cannot be used: {exc}"))
+            detail = f"{source.path} (face {source.index}) cannot be used: {exc}"
+            raise FontNotFoundError(_missing_message(detail)) from exc
         # XUEHUI_PDF_FONT_CACHE=0 leaves reportlab's own subsetting in place (tests compare the two).
         if os.environ.get("XUEHUI_PDF_FONT_CACHE", "1") != "0":
             _REGISTERED["cache"] = _install_caches(font)
@@ -322,22 +352,55 @@ def clear_subset_cache() -> None:
             _REGISTERED["cache"].items.clear()
 
 
+class _PrimeKey:
+    """Stands for a document while a primer is assigned its codes (TTFont.state is keyed weakly)."""
+
+
+_PRIMED: OrderedDict[str, tuple] = OrderedDict()
+
+
+def _primed_state(font: TTFont, text: str) -> tuple:
+    with _LOCK:
+        item = _PRIMED.get(text)
+        if item is not None:
+            _PRIMED.move_to_end(text)
+            return item
+        key = _PrimeKey()
+        font.splitString(text, key)
+        state = font.state.pop(key)
+        # reportlab's TTFont.State: codes are allocated from nextCode, 256 per subset.  Jump to the
+        # start of the next subset so variable text never lands in a primed one.  When the next
+        # allocation sees a code that is a multiple of 256 it opens the subset itself.
+        next_code = state.nextCode
+        if next_code & 0xFF:
+            next_code = (next_code | 0xFF) + 1
+        item = _PRIMED[text] = (dict(state.assignments), tuple(tuple(s) for s in state.subsets), next_code)
+        if len(_PRIMED) > 64:
+            _PRIMED.popitem(last=False)
+        return item
+
+
 def prime(canvas, text: str) -> None:
     """Give the characters of ``text`` fixed codes in ``canvas``'s document before anything is drawn.
 
     The characters of ``text`` fill the first subsets in a fixed order, and the next character
     drawn starts a new subset: every document primed with the same text shares those subsets
-    byte for byte, so they come from the subset cache.  Call it right after creating the canvas.
+    byte for byte, so they come from the subset cache.  Call it right after creating the canvas,
+    once.  The resulting code assignment is computed once per text and copied.
     """
-    font = _REGISTERED.get("font") or pdfmetrics.getFont(register_fonts())
+    register_fonts()
+    font = _REGISTERED["font"]
     doc = canvas._doc
-    font.splitString(text, doc)
-    state = font.state[doc]
-    # reportlab's TTFont.State: codes are allocated from nextCode, 256 per subset.  Jump to the
-    # start of the next subset so variable text never lands in a primed one.  When the next
-    # allocation sees a code that is a multiple of 256 it opens the subset itself.
-    if state.nextCode & 0xFF:
-        state.nextCode = (state.nextCode | 0xFF) + 1
+    if doc in font.state:
+        raise RuntimeError("prime() must be called before any text is drawn, and only once")
+    assignments, subsets, next_code = _primed_state(font, text)
+    state = TTFont.State.__new__(TTFont.State)  # the attributes TTFont.State.__init__ sets
+    state.assignments = dict(assignments)
+    state.subsets = [list(s) for s in subsets]
+    state.nextCode = next_code
+    state.internalName = None
+    state.frozen = 0
+    font.state[doc] = state
 
 
 def fake_bold_stroke(size: float) -> float:

@@ -3,13 +3,12 @@
 ``canvas.drawImage`` decodes the image with Pillow, hashes the pixels and deflates them again for
 every document: for a 600 px RGBA seal that is most of an invoice's rendering time.  Here an
 image's bytes are prepared once (decoded, bounded to ``MAX_PIXELS`` on the long side, deflated,
-alpha channel as a soft mask) and each document gets a copy of the prepared XObject, with the
-same name and bytes as ``drawImage`` would produce.
+alpha channel as a soft mask, formatted as PDF objects once: see common.pdf.objects) and each
+document references them under the same name and with the same bytes as ``drawImage`` writes.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import io
 import threading
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from PIL import Image
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfdoc
+
+from common.pdf.objects import Formatted, Hole, Preformatted, preformat
 
 MAX_PIXELS = 800
 _CACHE_SIZE = 64
@@ -33,9 +34,9 @@ class ImageError(ValueError):
 @dataclass(frozen=True)
 class _Prepared:
     name: str
-    template: pdfdoc.PDFImageXObject  # never registered in a document itself: copies are
+    image: Formatted  # the image XObject; hole: its soft mask's reference
     smask_name: str | None
-    smask_template: pdfdoc.PDFImageXObject | None
+    smask: Formatted | None  # the alpha channel as a soft mask image
     width: int
     height: int
 
@@ -48,22 +49,22 @@ def _prepare(data: bytes) -> _Prepared:
         raise ImageError(f"cannot read image ({len(data)} bytes): {exc}") from exc
     if im.mode in ("P", "LA", "PA") or (im.mode == "RGB" and "transparency" in im.info):
         im = im.convert("RGBA")
-    elif im.mode not in ("RGB", "RGBA", "L", "CMYK"):
-        im = im.convert("RGB")
+    elif im.mode not in ("RGB", "RGBA", "L"):
+        im = im.convert("RGB")  # CMYK (Adobe JPEGs store it inverted), 16-bit, palettes without alpha
     if max(im.size) > MAX_PIXELS:
         im.thumbnail((MAX_PIXELS, MAX_PIXELS), Image.LANCZOS)
     digest = hashlib.sha1(data).hexdigest()[:20]
     name = f"img{digest}"
     xobj = pdfdoc.PDFImageXObject(name, ImageReader(im), mask="auto")
-    xobj.name = name
     smask = getattr(xobj, "_smask", None)
     smask_name = None
     if smask is not None:
         del xobj._smask
         smask_name = f"{name}a"
-        smask.name = smask_name
-        xobj.smask = pdfdoc.PDFObjectReference(pdfdoc.xObjectName(smask_name))
-    return _Prepared(name, xobj, smask_name, smask, xobj.width, xobj.height)
+        xobj.smask = Hole(0)
+    return _Prepared(
+        name, preformat(xobj), smask_name, preformat(smask) if smask is not None else None, xobj.width, xobj.height
+    )
 
 
 def prepared(data: bytes) -> _Prepared:
@@ -85,8 +86,9 @@ def image_size(data: bytes) -> tuple[int, int]:
     return item.width, item.height
 
 
-def draw_image(canvas, data: bytes, x: float, y: float, width: float, height: float, *,
-               anchor: str = "c") -> tuple[float, float, float, float]:
+def draw_image(
+    canvas, data: bytes, x: float, y: float, width: float, height: float, *, anchor: str = "c"
+) -> tuple[float, float, float, float]:
     """Draw image ``data`` fitted (aspect ratio kept) into the box (x, y, width, height).
 
     ``anchor`` places it in the box: c, n, s, e, w, ne, nw, se, sw.  Returns the drawn box.
@@ -106,18 +108,17 @@ def draw_image(canvas, data: bytes, x: float, y: float, width: float, height: fl
     x, y = x + dx, y + dy
 
     # What canvas.drawImage does, with the prepared XObject (reportlab 5.x internals: _doc,
-    # _code, _formsinuse).  A copy per document: reportlab marks registered objects.
+    # _code, _formsinuse).
     doc = canvas._doc
     reg_name = doc.getXObjectName(item.name)
     if reg_name not in doc.idToObject:
-        doc.Reference(copy.copy(item.template), reg_name)
-        if item.smask_template is not None:
-            doc.Reference(copy.copy(item.smask_template), doc.getXObjectName(item.smask_name))
+        if item.smask is None:
+            doc.Reference(Preformatted(item.image), reg_name)
+        else:
+            smask_reg = doc.getXObjectName(item.smask_name)
+            doc.Reference(Preformatted(item.image, (pdfdoc.PDFObjectReference(smask_reg),)), reg_name)
+            doc.Reference(Preformatted(item.smask), smask_reg)
     canvas._currentPageHasImages = 1
-    canvas.saveState()
-    canvas.translate(x, y)
-    canvas.scale(w, h)
-    canvas._code.append(f"/{reg_name} Do")
-    canvas.restoreState()
+    canvas._code.append(f"q {w:.3f} 0 0 {h:.3f} {x:.3f} {y:.3f} cm /{reg_name} Do Q")
     canvas._formsinuse.append(item.name)
     return x, y, w, h

@@ -8,14 +8,13 @@ spaces and are split only when a single word is wider than the line.  Widths com
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache
 
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 
-from common.pdf.fonts import FONT, FONT_BOLD, fake_bold_stroke
+from common.pdf.fonts import FONT, fake_bold_stroke, register_fonts
 
 # A line must not start with these (they stick to the preceding character) ...
 NO_LINE_START = set("，。、；：？！）》」』】〕〉”’,.;:?!)]}%‰·…—～–-°℃")
@@ -26,18 +25,30 @@ NO_LINE_END = set("（《「『【〔〈“‘([{¥$€£#")
 _TOKEN = re.compile(r"\s+|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+|.", re.S)
 
 
-def is_wide(ch: str) -> bool:
-    o = ord(ch)
-    return (
-        0x2E80 <= o <= 0x9FFF  # CJK radicals, punctuation, kana, unified ideographs
-        or 0xF900 <= o <= 0xFAFF
-        or 0xFF00 <= o <= 0xFFEF  # full-width forms
-        or 0x20000 <= o <= 0x2FFFF
-    )
+class _CharWidths(dict):
+    """Advance widths (font units) of the registered font by character, filled on first use."""
+
+    def __init__(self, face):
+        super().__init__()
+        self.char_widths = face.charWidths
+        self.default = face.defaultWidth
+
+    def __missing__(self, ch: str) -> float:
+        width = self[ch] = self.char_widths.get(ord(ch), self.default)
+        return width
+
+
+_WIDTHS: list[_CharWidths] = []
 
 
 def text_width(text: str, size: float, font: str = FONT) -> float:
-    return stringWidth(text, font, size)
+    """Width in points; for the registered Chinese font the same number as
+    ``pdfmetrics.stringWidth`` (same sum, same order), with the per-character lookups in C."""
+    if font != FONT:
+        return stringWidth(text, font, size)
+    if not _WIDTHS:
+        _WIDTHS.append(_CharWidths(_font(FONT).face))
+    return 0.001 * size * sum(map(_WIDTHS[0].__getitem__, text))
 
 
 def _units(paragraph: str) -> list[str]:
@@ -63,7 +74,7 @@ def _split_long(unit: str, width: float, size: float, font: str) -> list[str]:
     """Hard-split a unit that is wider than a whole line, character by character."""
     pieces, current = [], ""
     for ch in unit:
-        if current and stringWidth(current + ch, font, size) > width:
+        if current and text_width(current + ch, size, font) > width:
             pieces.append(current)
             current = ch
         else:
@@ -96,7 +107,7 @@ def _wrap(text: str, width: float, size: float, font: str, max_lines: int | None
                     unit = " "
                 else:
                     continue  # no leading spaces on a line
-            w = stringWidth(unit, font, size)
+            w = text_width(unit, size, font)
             if current_w + w <= width:
                 current += unit
                 current_w += w
@@ -112,13 +123,13 @@ def _wrap(text: str, width: float, size: float, font: str, max_lines: int | None
                 pieces = _split_long(unit, width, size, font)
                 lines.extend(pieces[:-1])
                 unit = pieces[-1]
-                w = stringWidth(unit, font, size)
+                w = text_width(unit, size, font)
             current, current_w = unit, w
         lines.append(current.rstrip())
     if max_lines is not None and len(lines) > max_lines:
         lines = lines[:max_lines]
         last = lines[-1]
-        while last and stringWidth(last + "…", font, size) > width:
+        while last and text_width(last + "…", size, font) > width:
             last = last[:-1]
         lines[-1] = last.rstrip() + "…"
     return tuple(lines)
@@ -126,7 +137,7 @@ def _wrap(text: str, width: float, size: float, font: str, max_lines: int | None
 
 def fit_size(text: str, width: float, max_size: float, min_size: float, font: str = FONT) -> float:
     """The largest size (max_size down to min_size, 0.5 pt steps) at which ``text`` fits on one line."""
-    w = stringWidth(text, font, max_size)
+    w = text_width(text, max_size, font)
     if w <= width:
         return max_size
     size = max_size * width / w  # widths scale linearly with the size
@@ -134,10 +145,13 @@ def fit_size(text: str, width: float, max_size: float, min_size: float, font: st
     return max(min_size, size)
 
 
-# PDF string escapes, as reportlab's escapePDF: printable ASCII as is, \\ ( ) escaped, others octal.
-_ESCAPES = tuple(
-    ("\\" + chr(c)) if chr(c) in "\\()" else (chr(c) if 32 <= c < 127 else f"\\{c:03o}") for c in range(256)
-)
+# PDF string escapes, as reportlab's escapePDF: printable ASCII as is, \\ ( ) escaped, others octal
+# (a str.translate table over the latin-1 decoded bytes).
+_ESCAPES = {
+    c: ("\\" + chr(c)) if chr(c) in "\\()" else f"\\{c:03o}"
+    for c in range(256)
+    if not 32 <= c < 127 or chr(c) in "\\()"
+}
 _RGB_OPS: dict[tuple, str] = {}
 
 
@@ -151,11 +165,41 @@ def _rgb(color, op: str) -> str:
 
 @lru_cache(maxsize=8)
 def _font(name: str):
+    register_fonts()  # layout may measure text before any canvas exists
     return getFont(name)
 
 
-def draw_text(canvas, x: float, y: float, text: str, size: float, *, color=None, bold: bool = False,
-              align: str = "left", font: str = FONT) -> float:
+def _split(font, text: str, doc) -> list[tuple[int, bytes]]:
+    """``font.splitString(text, doc)``, without its per-character Python loop when every character
+    already has its code in one subset (labels, digits, repeated names): the common case."""
+    state = font.state.get(doc)
+    if state is not None and "\xa0" not in text:
+        assignments = state.assignments
+        try:
+            codes = [assignments[o] for o in map(ord, text)]
+        except KeyError:  # a new character: reportlab assigns it
+            return font.splitString(text, doc)
+        high = max(codes)
+        if high < 256:
+            return [(0, bytes(codes))]
+        base = min(codes) & ~0xFF
+        if high - base < 256:
+            return [(base >> 8, bytes([c - base for c in codes]))]
+    return font.splitString(text, doc)
+
+
+def draw_text(
+    canvas,
+    x: float,
+    y: float,
+    text: str,
+    size: float,
+    *,
+    color=None,
+    bold: bool = False,
+    align: str = "left",
+    font: str = FONT,
+) -> float:
     """Draw one line; ``align`` is left/right/centre relative to ``x``.  Returns the width.
 
     Writes the text operators itself (one ``q BT … ET Q`` group) through the dynamic-font API
@@ -166,28 +210,48 @@ def draw_text(canvas, x: float, y: float, text: str, size: float, *, color=None,
     if not text:
         return 0.0
     f = _font(font)
-    w = f.stringWidth(text, size)
+    w = text_width(text, size, font)
     if align == "right":
         x -= w
     elif align in ("center", "centre"):
         x -= w / 2.0
     doc = canvas._doc
-    color = INK_DEFAULT if color is None else color
-    ops = ["q", _rgb(color, "rg")]
+    fill = _rgb(INK_DEFAULT if color is None else color, "rg")
     if bold:
-        ops.append(f"{_rgb(color, 'RG')} {fake_bold_stroke(size):.3f} w")
-    ops.append(f"BT 1 0 0 1 {x:.2f} {y:.2f} Tm")
-    if bold:
-        ops.append("2 Tr")
-    for subset, chunk in f.splitString(text, doc):
-        ops.append(f"{f.getSubsetInternalName(subset, doc)} {size:g} Tf ({''.join(map(_ESCAPES.__getitem__, chunk))}) Tj")
-    ops.append("ET Q")
-    canvas.addLiteral(" ".join(ops))
+        stroke = _rgb(INK_DEFAULT if color is None else color, "RG")
+        head = f"q {fill} {stroke} {fake_bold_stroke(size):.3f} w BT 1 0 0 1 {x:.2f} {y:.2f} Tm 2 Tr"
+    else:
+        head = f"q {fill} BT 1 0 0 1 {x:.2f} {y:.2f} Tm"
+    runs = [
+        f"{f.getSubsetInternalName(subset, doc)} {size:g} Tf ({chunk.decode('latin-1').translate(_ESCAPES)}) Tj"
+        for subset, chunk in _split(f, text, doc)
+    ]
+    canvas.addLiteral(f"{head} {' '.join(runs)} ET Q")
     return w
 
 
-def draw_lines(canvas, x: float, y: float, lines, size: float, leading: float, *, color=None,
-               bold: bool = False, align: str = "left") -> float:
+def fill_rect(canvas, x: float, y: float, w: float, h: float, color) -> None:
+    """A filled rectangle, written directly (canvas.rect formats numbers in pure Python)."""
+    canvas.addLiteral(f"q {_rgb(color, 'rg')} {x:.2f} {y:.2f} {w:.2f} {h:.2f} re f Q")
+
+
+def rule(canvas, x1: float, y1: float, x2: float, y2: float, width: float, color) -> None:
+    """A straight line of ``width`` points."""
+    canvas.addLiteral(f"q {_rgb(color, 'RG')} {width:.2f} w {x1:.2f} {y1:.2f} m {x2:.2f} {y2:.2f} l S Q")
+
+
+def draw_lines(
+    canvas,
+    x: float,
+    y: float,
+    lines,
+    size: float,
+    leading: float,
+    *,
+    color=None,
+    bold: bool = False,
+    align: str = "left",
+) -> float:
     """Draw lines downwards from baseline ``y``; return the baseline after the last line."""
     for line in lines:
         draw_text(canvas, x, y, line, size, color=color, bold=bold, align=align)
@@ -195,12 +259,25 @@ def draw_lines(canvas, x: float, y: float, lines, size: float, leading: float, *
     return y
 
 
-def draw_wrapped(canvas, x: float, y: float, text: str, width: float, size: float, *, leading: float | None = None,
-                 color=None, bold: bool = False, align: str = "left", max_lines: int | None = None) -> float:
+def draw_wrapped(
+    canvas,
+    x: float,
+    y: float,
+    text: str,
+    width: float,
+    size: float,
+    *,
+    leading: float | None = None,
+    color=None,
+    bold: bool = False,
+    align: str = "left",
+    max_lines: int | None = None,
+) -> float:
     """Wrap ``text`` to ``width`` and draw it from baseline ``y``; return the next baseline."""
     leading = leading or size * 1.35
-    return draw_lines(canvas, x, y, wrap(text, width, size, max_lines=max_lines), size, leading,
-                      color=color, bold=bold, align=align)
+    return draw_lines(
+        canvas, x, y, wrap(text, width, size, max_lines=max_lines), size, leading, color=color, bold=bold, align=align
+    )
 
 
 # --- colours -----------------------------------------------------------------------------------
@@ -237,7 +314,3 @@ INK_DEFAULT = colors.black
 MUTED = colors.HexColor("#5F6368")
 RULE = colors.HexColor("#C8CDD2")
 ZEBRA = colors.HexColor("#F4F6F8")
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha1(data).hexdigest()

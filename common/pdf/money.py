@@ -7,12 +7,34 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 CENT = Decimal("0.01")
 
 CURRENCY_SYMBOLS = {
-    "CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$",
-    "MOP": "MOP$", "TWD": "NT$", "SGD": "S$", "AUD": "A$", "CAD": "C$", "CHF": "CHF ", "KRW": "₩",
+    "CNY": "¥",
+    "RMB": "¥",
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "HKD": "HK$",
+    "MOP": "MOP$",
+    "TWD": "NT$",
+    "SGD": "S$",
+    "AUD": "A$",
+    "CAD": "C$",
+    "CHF": "CHF ",
+    "KRW": "₩",
 }
 CURRENCY_NAMES_ZH = {
-    "CNY": "人民币", "USD": "美元", "EUR": "欧元", "GBP": "英镑", "JPY": "日元", "HKD": "港币",
-    "MOP": "澳门元", "TWD": "新台币", "SGD": "新加坡元", "AUD": "澳元", "CAD": "加元", "CHF": "瑞士法郎",
+    "CNY": "人民币",
+    "USD": "美元",
+    "EUR": "欧元",
+    "GBP": "英镑",
+    "JPY": "日元",
+    "HKD": "港币",
+    "MOP": "澳门元",
+    "TWD": "新台币",
+    "SGD": "新加坡元",
+    "AUD": "澳元",
+    "CAD": "加元",
+    "CHF": "瑞士法郎",
     "KRW": "韩元",
 }
 # Currencies whose amounts are shown without decimals.

@@ -1,15 +1,18 @@
 """QR codes drawn as vector paths on a reportlab canvas.
 
 The symbol is the one the ``qrcode`` package makes (same segments, version, error correction
-codewords, mask and format bits; tests compare them module for module), built faster: ``qrcode``
-rebuilds the symbol eight times in pure Python to choose the mask and computes Reed-Solomon
-codes with polynomial objects (~4 ms for a verification URL).  Here rows are Python ints (bit j =
-column j): the data bits are placed once, the eight masks are XORs, the ISO 18004 penalty is
-counted with bit operations, and Reed-Solomon uses log/antilog tables (~1 ms).
+codewords, mask and format bits; tests compare them module for module), built ~5x faster.
+``qrcode`` rebuilds the symbol eight times in pure Python to choose the mask and computes
+Reed-Solomon codes with polynomial objects (~4 ms for a verification URL).  Here:
 
-Per version, what does not depend on the data (function patterns, the cells data goes into and
-their order, format/version bits per mask) comes from ``qrcode`` itself and is cached.
+* Reed-Solomon: a shift register held in one int, with a table per generator polynomial;
+* the whole symbol is one int, a *bitboard*: cell (r, c) is bit ``r * S + c`` with ``S = n + 3``
+  (three zero bits after each row stop runs from wrapping into the next row);
+* the data bits are placed with one ``itemgetter`` call, each of the eight masks is two
+  operations, and the ISO 18004 penalty of a mask is ~70 operations on the whole board.
 
+What does not depend on the data (function patterns, which cells hold data and in what order,
+mask patterns, format/version bits per mask) is taken from ``qrcode`` once per version and cached.
 Dark modules are drawn as one filled path of horizontal runs, in module units (integers).
 """
 
@@ -17,7 +20,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from operator import itemgetter
 
 import qrcode
 from qrcode import base, util
@@ -26,7 +31,8 @@ from qrcode.exceptions import DataOverflowError
 from reportlab.lib import colors
 
 LEVELS = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
-FINDER_LIKE = ("10111010000", "00001011101")  # string index k = column j + k
+FINDER_LIKE = ("10111010000", "00001011101")  # 1:1:3:1:1 with four light cells on one side
+GAP = 3
 _EXP = base.EXP_TABLE
 _LOG = base.LOG_TABLE
 
@@ -44,28 +50,49 @@ class _ProbeQRCode(qrcode.QRCode):
         super().map_data(data, mask_pattern)
 
 
-def _rows_of(modules) -> tuple[int, ...]:
-    out = []
-    for row in modules:
+def _board(cells, n: int, stride: int) -> int:
+    """Bitboard of an n×n grid of truthy cells."""
+    value = 0
+    for r, row in enumerate(cells):
         bits = 0
-        for j, cell in enumerate(row):
-            if cell:
-                bits |= 1 << j
-        out.append(bits)
-    return tuple(out)
+        for c in range(n):
+            if row[c]:
+                bits |= 1 << c
+        value |= bits << (r * stride)
+    return value
 
 
-@lru_cache(maxsize=None)
-def _structure(version: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[int, int], ...]]:
-    """(function-pattern rows in test mode, data-cell rows, data cell order) of a version."""
+def _region(n: int, stride: int, rows: range, cols: range) -> int:
+    row_bits = sum(1 << c for c in cols)
+    return sum(row_bits << (r * stride) for r in rows)
+
+
+@dataclass(frozen=True)
+class _Version:
+    n: int
+    stride: int
+    template: int  # function patterns, format/version bits light (as qrcode scores masks)
+    data: int  # cells that hold data
+    masks: tuple[int, ...]  # mask pattern k, all cells
+    place: itemgetter  # data-bit string (+ "0") -> board bits, most significant first
+    data_cell_count: int
+    pairs: int  # (r, c) with c <= n-2: horizontal neighbours
+    vpairs: int  # r <= n-2: vertical neighbours
+    blocks: int  # r, c <= n-2: 2x2 blocks
+    h11: int  # c <= n-11: horizontal 11-cell windows
+    v11: int  # r <= n-11: vertical 11-cell windows
+
+
+@cache
+def _version(version: int) -> _Version:
     probe = _ProbeQRCode(version=version, border=0)
     probe.data_cache = [0] * 4000  # content irrelevant: only the layout is kept
     probe.makeImpl(True, 0)
     n = probe.modules_count
+    s = n + GAP
     cells = probe.data_cells
-    data_rows = _rows_of(cells)
-    # function patterns: everything that is not a data cell (format/version bits are 0 in test mode)
-    template = tuple(r & ~d for r, d in zip(_rows_of(probe.modules), data_rows))
+    data = _board(cells, n, s)
+    template = _board(probe.modules, n, s) & ~data
     # placement order: the traversal of qrcode's map_data (two-column zigzag from the bottom right)
     order = []
     inc, row = -1, n - 1
@@ -75,29 +102,43 @@ def _structure(version: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[tu
         while True:
             for c in (col, col - 1):
                 if cells[row][c]:
-                    order.append((row, c))
+                    order.append(row * s + c)
             row += inc
             if row < 0 or n <= row:
                 row -= inc
                 inc = -inc
                 break
-    return template, data_rows, tuple(order)
+    zero = len(order)  # index of the "0" appended to the data bits
+    index = {bit: i for i, bit in enumerate(order)}
+    place = itemgetter(*[index.get(bit, zero) for bit in range(n * s - 1, -1, -1)])
+    masks = tuple(
+        _board([[fn(i, j) for j in range(n)] for i in range(n)], n, s) for fn in (util.mask_func(k) for k in range(8))
+    )
+    full = range(n)
+    return _Version(
+        n=n,
+        stride=s,
+        template=template,
+        data=data,
+        masks=masks,
+        place=place,
+        data_cell_count=len(order),
+        pairs=_region(n, s, full, range(n - 1)),
+        vpairs=_region(n, s, range(n - 1), full),
+        blocks=_region(n, s, range(n - 1), range(n - 1)),
+        h11=_region(n, s, full, range(n - 10)),
+        v11=_region(n, s, range(n - 10), full),
+    )
 
 
-@lru_cache(maxsize=None)
-def _mask_rows(n: int, pattern: int) -> tuple[int, ...]:
-    fn = util.mask_func(pattern)
-    return tuple(sum(1 << j for j in range(n) if fn(i, j)) for i in range(n))
-
-
-@lru_cache(maxsize=None)
-def _final_template(version: int, level: int, pattern: int) -> tuple[int, ...]:
+@cache
+def _final_template(version: int, level: int, pattern: int) -> int:
     """Function patterns with the real format (and version) bits for ``pattern``."""
+    v = _version(version)
     qr = qrcode.QRCode(version=version, error_correction=level, border=0)
     qr.data_cache = [0] * 4000
     qr.makeImpl(False, pattern)
-    _, data_rows, _ = _structure(version)
-    return tuple(r & ~d for r, d in zip(_rows_of(qr.modules), data_rows))
+    return _board(qr.modules, v.n, v.stride) & ~v.data
 
 
 # --- data codewords ------------------------------------------------------------------------------
@@ -118,7 +159,7 @@ class _Bits:
         return self.length
 
 
-@lru_cache(maxsize=None)
+@cache
 def _generator_table(ec_count: int) -> tuple[int, ...]:
     """For each lead byte f, f × g(x) without its leading term, packed big-endian into an int;
     g is the Reed-Solomon generator polynomial prod(x + alpha^i), i < ec_count."""
@@ -146,8 +187,7 @@ def _rs_remainder(data: list[int], ec_count: int) -> list[int]:
     mask = (1 << (8 * ec_count)) - 1
     rem = 0
     for byte in data:
-        factor = (rem >> top) ^ byte
-        rem = ((rem << 8) & mask) ^ table[factor]
+        rem = ((rem << 8) & mask) ^ table[(rem >> top) ^ byte]
     return list(rem.to_bytes(ec_count, "big"))
 
 
@@ -187,7 +227,7 @@ def _codewords(version: int, level: int, data_list) -> list[int]:
         stream.append(util.PAD0 if i % 2 == 0 else util.PAD1)
     dc_blocks, ec_blocks, offset = [], [], 0
     for block in blocks:
-        dc = stream[offset:offset + block.data_count]
+        dc = stream[offset : offset + block.data_count]
         offset += block.data_count
         dc_blocks.append(dc)
         ec_blocks.append(_rs_remainder(dc, block.total_count - block.data_count))
@@ -201,39 +241,38 @@ def _codewords(version: int, level: int, data_list) -> list[int]:
 # --- mask choice ---------------------------------------------------------------------------------
 
 
-def penalty(rows, n: int) -> int:
-    """ISO 18004 penalty score of a symbol given as row ints (bit j = column j); equal to
-    ``qrcode.util.lost_point`` of the same matrix."""
-    full = (1 << n) - 1
-    m1 = full >> 1  # pairs (j, j+1)
-    score = 0
-    dark = 0
-    for a in rows:
-        dark += a.bit_count()
-        # runs of >= 5 same-coloured cells score L - 2: with s = "cell j equals cell j+1" and w =
-        # four s in a row, a run of length L gives L - 4 bits of w, plus 2 per run (its first bit).
-        s = ~(a ^ (a >> 1)) & m1
-        w = s & (s >> 1) & (s >> 2) & (s >> 3)
-        if w:
-            score += w.bit_count() + 2 * (w & ~(w << 1)).bit_count()
-    eq = [~(a ^ b) & full for a, b in zip(rows, rows[1:])]  # vertical: cell (r, j) equals (r+1, j)
-    prev = 0
-    for r, e in enumerate(eq):
-        a = rows[r]
-        score += 3 * (e & (e >> 1) & ~(a ^ (a >> 1)) & m1).bit_count()  # 2x2 blocks of one colour
-        if r + 3 < len(eq):
-            w = e & eq[r + 1] & eq[r + 2] & eq[r + 3]
-            if w:
-                score += w.bit_count() + 2 * (w & ~prev).bit_count()
-            prev = w
-    # 1:1:3:1:1 finder-like patterns next to four light cells, in rows and columns.  As strings
-    # (column order reversed, which the pair of mirrored patterns does not mind); neither pattern
-    # overlaps itself, so str.count finds them all.
-    fmt = f"0{n}b"
-    row_strings = [format(a, fmt) for a in rows]
-    text = "|".join(row_strings) + "|" + "|".join(map("".join, zip(*row_strings)))
-    score += 40 * (text.count(FINDER_LIKE[0]) + text.count(FINDER_LIKE[1]))
-    score += int(abs(dark / (n * n) * 100 - 50) / 5) * 10
+def _runs(equal: int, step: int) -> int:
+    """Penalty of runs of >= 5 same-coloured cells, L - 2 points per run of length L.
+
+    ``equal`` has a bit per cell that equals its neighbour ``step`` bits further: a run of length L
+    is L - 1 such bits in a row; four in a row (w) leave L - 4 bits, plus 2 per run for its first.
+    """
+    w = equal & (equal >> step) & (equal >> 2 * step) & (equal >> 3 * step)
+    return w.bit_count() + 2 * (w & ~(w << step)).bit_count()
+
+
+def _finder_like(board: int, inverse: int, step: int, starts: int) -> int:
+    found = 0
+    for pattern in FINDER_LIKE:
+        match = starts
+        for k, ch in enumerate(pattern):
+            match &= (board if ch == "1" else inverse) >> (k * step)
+            if not match:
+                break
+        found += match.bit_count()
+    return found
+
+
+def penalty(board: int, v: _Version) -> int:
+    """ISO 18004 penalty score of a symbol; equal to ``qrcode.util.lost_point`` of the matrix."""
+    s = v.stride
+    inverse = ~board
+    h_equal = ~(board ^ (board >> 1))  # cell equals its right neighbour
+    v_equal = ~(board ^ (board >> s)) & v.vpairs  # cell equals the cell below
+    score = _runs(h_equal & v.pairs, 1) + _runs(v_equal, s)
+    score += 3 * (v_equal & (v_equal >> 1) & h_equal & v.blocks).bit_count()
+    score += 40 * (_finder_like(board, inverse, 1, v.h11) + _finder_like(board, inverse, s, v.v11))
+    score += int(abs(board.bit_count() / (v.n * v.n) * 100 - 50) / 5) * 10
     return score
 
 
@@ -250,25 +289,18 @@ def qr_rows(payload: str, level: str = "M") -> tuple[int, ...]:
     qr.add_data(payload)  # qrcode's segmentation into numeric / alphanumeric / byte chunks
     version = _best_version(ec, qr.data_list)
     data = _codewords(version, ec, qr.data_list)
-    template, data_cells, order = _structure(version)
-    n = len(template)
-    # place the data bits (unmasked); cells past the data stay light, as in qrcode
-    placed = [0] * n
+    v = _version(version)
+    # the data bits in placement order; cells past the data stay light, as in qrcode
     nbits = len(data) * 8
-    for idx, (r, c) in enumerate(order):
-        if idx >= nbits:
-            break
-        if (data[idx >> 3] >> (7 - (idx & 7))) & 1:
-            placed[r] |= 1 << c
-    scores = []
-    for k in range(8):
-        masks = _mask_rows(n, k)
-        rows = [t | (p ^ (d & m)) for t, p, d, m in zip(template, placed, data_cells, masks)]
-        scores.append(penalty(rows, n))
+    bits = format(int.from_bytes(bytes(data), "big"), f"0{nbits}b")
+    cells = v.data_cell_count
+    bits = (bits[:cells] if nbits >= cells else bits + "0" * (cells - nbits)) + "0"
+    placed = int("".join(v.place(bits)), 2)
+    scores = [penalty(v.template | (placed ^ (v.data & mask)), v) for mask in v.masks]
     best = scores.index(min(scores))  # the first minimum, as qrcode chooses
-    masks = _mask_rows(n, best)
-    final = _final_template(version, ec, best)
-    return tuple(t | (p ^ (d & m)) for t, p, d, m in zip(final, placed, data_cells, masks))
+    board = _final_template(version, ec, best) | (placed ^ (v.data & v.masks[best]))
+    row_mask = (1 << v.n) - 1
+    return tuple((board >> (r * v.stride)) & row_mask for r in range(v.n))
 
 
 def qr_matrix(payload: str, level: str = "M") -> tuple[tuple[bool, ...], ...]:
@@ -281,8 +313,26 @@ def qr_matrix(payload: str, level: str = "M") -> tuple[tuple[bool, ...], ...]:
 _DARK_RUNS = re.compile("1+")
 
 
-def draw_qr(canvas, payload: str, x: float, y: float, size: float, *, level: str = "M",
-            color=colors.black, quiet_zone: int = 0, background=None) -> int:
+@lru_cache(maxsize=64)
+def _run_ops(n: int) -> tuple[list[str], list[str]]:
+    """Path operator pieces for symbols of n modules: "c r " for each position of the row text
+    (rows of n characters plus a separator), and "l 1 re" for each run length."""
+    width = n + 1
+    return [f"{p % width} {p // width} " for p in range(n * width)], [f"{k} 1 re" for k in range(n + 1)]
+
+
+def draw_qr(
+    canvas,
+    payload: str,
+    x: float,
+    y: float,
+    size: float,
+    *,
+    level: str = "M",
+    color=colors.black,
+    quiet_zone: int = 0,
+    background=None,
+) -> int:
     """Draw the QR code of ``payload`` with its lower-left corner at (x, y), ``size`` points square
     including ``quiet_zone`` modules of margin.  Returns the module count."""
     rows = qr_rows(payload, level)
@@ -291,17 +341,14 @@ def draw_qr(canvas, payload: str, x: float, y: float, size: float, *, level: str
     if background is not None:
         canvas.setFillColor(background)
         canvas.rect(x, y, size, size, stroke=0, fill=1)
-    # Module units: translate to the symbol's top-left corner and scale by one module, y down.
-    # The runs are then small integers, written as one path without float formatting.
-    ops = []
-    fmt = f"0{n}b"
-    for r, bits in enumerate(rows):
-        line = format(bits, fmt)[::-1]  # column 0 first
-        ops.extend(f"{m.start()} {r} {m.end() - m.start()} 1 re" for m in _DARK_RUNS.finditer(line))
-    canvas.saveState()
-    canvas.setFillColor(color)
-    canvas.translate(x + quiet_zone * module, y + size - quiet_zone * module)
-    canvas.scale(module, -module)
-    canvas.addLiteral("\n".join(ops) + "\nf")
-    canvas.restoreState()
+    # Module units: the matrix moves to the symbol's top-left corner and scales by one module, y
+    # down.  The runs are then small integers, written as one path without float formatting.
+    text = "|".join(format(bits, f"0{n}b")[::-1] for bits in rows)  # column 0 first, n + 1 chars a row
+    starts, lengths = _run_ops(n)
+    ops = [starts[s] + lengths[e - s] for s, e in map(re.Match.span, _DARK_RUNS.finditer(text))]
+    ox, oy = x + quiet_zone * module, y + size - quiet_zone * module
+    r, g, b = color.red, color.green, color.blue
+    canvas.addLiteral(
+        f"q {r:.4g} {g:.4g} {b:.4g} rg {module:.5f} 0 0 {-module:.5f} {ox:.3f} {oy:.3f} cm\n" + "\n".join(ops) + "\nf Q"
+    )
     return n

@@ -93,13 +93,27 @@ BUYER_ORG = {
 def sample_invoice(kind: str = "invoice", lines: int = 3, images: bool = True, **overrides) -> dict:
     """A plain-dict invoice document; ``lines`` > 3 repeats varied dues/meeting lines."""
     base_lines = [
-        {"description": "2026年度单位会员会费（理事单位） Institutional membership dues 2026, council member",
-         "quantity": "1", "unit_price": "1000.00", "tax_rate": "6", "unit": "年"},
-        {"description": "第十五届全国物理化学学术会议注册费（含论文集、会议资料及午餐） Registration fee, "
-                        "15th National Conference on Physical Chemistry (proceedings, materials and lunches)",
-         "quantity": "2", "unit_price": "100.00", "tax_rate": "6", "unit": "人"},
-        {"description": "学会期刊年度订阅 Journal subscription", "quantity": "1", "unit_price": "22.17",
-         "tax_rate": "6"},
+        {
+            "description": "2026年度单位会员会费（理事单位） Institutional membership dues 2026, council member",
+            "quantity": "1",
+            "unit_price": "1000.00",
+            "tax_rate": "6",
+            "unit": "年",
+        },
+        {
+            "description": "第十五届全国物理化学学术会议注册费（含论文集、会议资料及午餐） Registration fee, "
+            "15th National Conference on Physical Chemistry (proceedings, materials and lunches)",
+            "quantity": "2",
+            "unit_price": "100.00",
+            "tax_rate": "6",
+            "unit": "人",
+        },
+        {
+            "description": "学会期刊年度订阅 Journal subscription",
+            "quantity": "1",
+            "unit_price": "22.17",
+            "tax_rate": "6",
+        },
     ]
     items = []
     for i in range(lines):
@@ -116,22 +130,35 @@ def sample_invoice(kind: str = "invoice", lines: int = 3, images: bool = True, *
         "issue_date": "2026-03-05",
         "due_date": "2026-04-04",
         "currency": "CNY",
-        "note": "请于付款期限前通过对公转账付款，并在附言中注明账单编号。Please pay by bank transfer before the due date "
-                "and quote the invoice number. 如需开具增值税专用发票，请在学会云会员中心提交开票信息。",
+        "note": "请于付款期限前通过对公转账付款，并在附言中注明账单编号。"
+        "Please pay by bank transfer before the due date and quote the invoice number. "
+        "如需开具增值税专用发票，请在学会云会员中心提交开票信息。",
         "verify_url": "https://ces.xuehui.cn/verify/invoice/CES-2026-000123?c=8F3K2Q7M",
-        "footer": "中国示例化学学会秘书处 · 北京市海淀区中关村北一街2号 · finance@ces.example.cn · 本账单由学会云系统开具，"
-                  "税务发票另行开具。This document is not a tax fapiao.",
+        "footer": "中国示例化学学会秘书处 · 北京市海淀区中关村北一街2号 · finance@ces.example.cn · "
+        "本账单由学会云系统开具，税务发票另行开具。This document is not a tax fapiao.",
         "accent": "#1F4E79",
     }
     if kind == "credit_note":
-        doc.update(number="CES-2026-C00007", original_number="CES-2026-000123", original_issue_date="2026-03-05",
-                   due_date=None)
+        doc.update(
+            number="CES-2026-C00007",
+            original_number="CES-2026-000123",
+            original_issue_date="2026-03-05",
+            due_date=None,
+            note="因开票信息有误，冲销原账单全部金额；更正后的账单另行开具。"
+            "The original invoice is cancelled in full; a corrected invoice follows.",
+        )
         for item in doc["lines"]:
             item["unit_price"] = "-" + item["unit_price"]
     if kind == "receipt":
-        doc.update(number="CES-2026-R00456", title_zh="会费收据", title_en="MEMBERSHIP DUES RECEIPT", due_date=None,
-                   payment={"paid_on": "2026-03-12", "method": "对公转账 Bank transfer",
-                            "reference": "ICBC 2026031200458812"})
+        doc.update(
+            number="CES-2026-R00456",
+            title_zh="会费收据",
+            title_en="MEMBERSHIP DUES RECEIPT",
+            due_date=None,
+            payment={"paid_on": "2026-03-12", "method": "对公转账 Bank transfer", "reference": "ICBC 2026031200458812"},
+            note="感谢您对学会工作的支持。本收据为会费缴纳凭证，可用于报销。Thank you for your support; "
+            "this receipt confirms payment of your membership dues.",
+        )
     doc.update(overrides)
     return doc
 
@@ -206,8 +233,13 @@ def write_all(out_dir: str | Path) -> list[Path]:
         ("receipt", invoice.generate(sample_invoice("receipt", lines=1))),
         ("invoice_80_lines", invoice.generate(sample_invoice(lines=80))),
         ("badge", badge.generate(sample_badge())),
-        ("badges_a4", badge.generate_bulk([sample_badge(name=n) for n in ("王伟", "欧阳明远", "Alexander Grothendieck",
-                                                                          "李娜")], layout="a4")),
+        (
+            "badges_a4",
+            badge.generate_bulk(
+                [sample_badge(name=n, name_en="") for n in ("王伟", "欧阳明远", "Alexander Grothendieck", "李娜")],
+                layout="a4",
+            ),
+        ),
         ("card", card.generate(sample_card())),
         ("certificate", certificate.generate(sample_certificate())),
     ]

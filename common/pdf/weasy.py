@@ -14,7 +14,8 @@ from pathlib import Path
 from string import Template
 
 from common.pdf.base import format_date
-from common.pdf.invoice import FAPIAO_KINDS, TITLES, _Layout, _normalise
+from common.pdf.invoice_layout import InvoiceLayout
+from common.pdf.invoice_model import FAPIAO_KINDS, TITLES, normalise
 from common.pdf.money import CURRENCY_NAMES_ZH, cny_uppercase, format_amount
 from common.pdf.qr import qr_rows
 
@@ -71,8 +72,8 @@ def qr_svg(payload: str) -> str:
 
 
 def invoice_html(document) -> str:
-    doc = _normalise(document)
-    lay = _Layout(doc)
+    doc = normalise(document)
+    lay = InvoiceLayout(doc)
     zh, en = TITLES[doc.kind]
     title_zh, title_en = doc.title_zh or zh, doc.title_en or en
     i, b = doc.issuer, doc.buyer
@@ -80,15 +81,26 @@ def invoice_html(document) -> str:
     def rows(pairs):
         return "".join(f'<tr><td class="muted">{_e(k)}</td><td>{_e(v)}</td></tr>' for k, v in pairs if v)
 
-    meta = [("编号 No.", doc.number), ("开具日期 Issue date", format_date(doc.issue_date)),
-            ("付款期限 Due date", format_date(doc.due_date)),
-            ("币种 Currency", f"{CURRENCY_NAMES_ZH.get(doc.currency, '')} {doc.currency}")]
-    issuer = [("地址 Address", i.address), ("电话 Phone", i.phone), ("纳税人识别号 Tax ID", i.tax_id),
-              ("开户行 Bank", i.bank_name), ("账号 Account", i.bank_account)]
-    buyer = [("名称（抬头）Name", b.title), ("纳税人识别号 Tax ID", b.taxpayer_id),
-             ("地址、电话 Address, phone", f"{b.address} {b.phone}".strip()),
-             ("开户行及账号 Bank, account", f"{b.bank_name} {b.bank_account}".strip()),
-             ("发票类型 Fapiao type", FAPIAO_KINDS[b.fapiao_kind])]
+    meta = [
+        ("编号 No.", doc.number),
+        ("开具日期 Issue date", format_date(doc.issue_date)),
+        ("付款期限 Due date", format_date(doc.due_date)),
+        ("币种 Currency", f"{CURRENCY_NAMES_ZH.get(doc.currency, '')} {doc.currency}"),
+    ]
+    issuer = [
+        ("地址 Address", i.address),
+        ("电话 Phone", i.phone),
+        ("纳税人识别号 Tax ID", i.tax_id),
+        ("开户行 Bank", i.bank_name),
+        ("账号 Account", i.bank_account),
+    ]
+    buyer = [
+        ("名称（抬头）Name", b.title),
+        ("纳税人识别号 Tax ID", b.taxpayer_id),
+        ("地址、电话 Address, phone", f"{b.address} {b.phone}".strip()),
+        ("开户行及账号 Bank, account", f"{b.bank_name} {b.bank_account}".strip()),
+        ("发票类型 Fapiao type", FAPIAO_KINDS[b.fapiao_kind]),
+    ]
     head = "".join(
         f'<th class="{"desc" if key == "description" else ""}">{_e(czh)}<small>{_e(cen)}</small></th>'
         for key, czh, cen, _w, _a in lay.columns
@@ -105,22 +117,37 @@ def invoice_html(document) -> str:
     t = lay.totals
     totals = ""
     if lay.show_tax:
-        totals = (f"<div><span class=muted>金额合计 Net total</span><span>{format_amount(t.net, doc.currency)}</span></div>"
-                  f"<div><span class=muted>税额合计 Tax total</span><span>{format_amount(t.tax, doc.currency)}</span></div>")
+        totals = "".join(
+            f"<div><span class=muted>{label}</span><span>{format_amount(value, doc.currency)}</span></div>"
+            for label, value in (("金额合计 Net total", t.net), ("税额合计 Tax total", t.tax))
+        )
     template = Template((TEMPLATE_DIR / "invoice_weasy.html").read_text(encoding="utf-8"))
     return template.substitute(
-        title=_e(title_zh), title_en=_e(title_en), number=_e(doc.number), accent="#" + lay.accent.hexval()[2:],
-        footer=_css_string(doc.footer), logo=_img(i.logo), seal=_img(i.seal, "seal"),
-        issuer_name=_e(i.name_zh), issuer_name_en=_e(i.name_en), meta_rows=rows(meta), issuer_rows=rows(issuer),
-        buyer_rows=rows(buyer), head_cells=head, line_rows="".join(body), total_rows=totals,
-        currency=_e(doc.currency), total=_e(format_amount(t.gross, doc.currency, symbol=True)),
+        title=_e(title_zh),
+        title_en=_e(title_en),
+        number=_e(doc.number),
+        accent="#" + lay.accent.hexval()[2:],
+        footer=_css_string(doc.footer),
+        logo=_img(i.logo),
+        seal=_img(i.seal, "seal"),
+        issuer_name=_e(i.name_zh),
+        issuer_name_en=_e(i.name_en),
+        meta_rows=rows(meta),
+        issuer_rows=rows(issuer),
+        buyer_rows=rows(buyer),
+        head_cells=head,
+        line_rows="".join(body),
+        total_rows=totals,
+        currency=_e(doc.currency),
+        total=_e(format_amount(t.gross, doc.currency, symbol=True)),
         words=_e(f"人民币（大写）{cny_uppercase(t.gross)}" if doc.currency == "CNY" else ""),
-        note=_e(doc.note), qr=qr_svg(doc.verify_url) if doc.verify_url else "",
+        note=_e(doc.note),
+        qr=qr_svg(doc.verify_url) if doc.verify_url else "",
     )
 
 
 def generate_invoice(document) -> tuple[str, str, bytes]:
     from common.pdf.invoice import filename_for
 
-    doc = _normalise(document)
+    doc = normalise(document)
     return filename_for(doc), "application/pdf", html_to_pdf(invoice_html(doc))
