@@ -86,4 +86,5 @@ class Command(BaseCommand):
                             raise
                         continue
                     module.seed(society=society, people=people, stdout=self.stdout)
+        importlib.import_module("billing.plans").seed_platform_billing()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
