@@ -12,6 +12,7 @@ from __future__ import annotations
 from reportlab.lib.pagesizes import A4
 
 from common.pdf.base import PDF_MIMETYPE, RenderResult, finish, new_canvas, safe_filename
+from common.pdf.fonts import register_fonts
 from common.pdf.invoice_layout import PRIMER, Renderer, draw
 from common.pdf.invoice_model import (
     FAPIAO_KINDS,
@@ -50,6 +51,7 @@ __all__ = [
 def render(document) -> bytes:
     """The PDF bytes of an invoice, credit note or receipt."""
     doc = normalise(document)
+    register_fonts()  # the Renderer measures text before new_canvas() would register the font
     r = Renderer(doc)
     issuer = doc.issuer
     title = f"{r.title_zh} {r.title_en} {doc.number}"
