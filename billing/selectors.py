@@ -10,7 +10,8 @@ from django.utils import timezone
 from billing.models import Plan, PlatformInvoice, Subscription
 
 # Charged when a society has no subscription row (e.g. the demo's older societies): the basic rate.
-DEFAULT_APPLICATION_FEE_PERCENT = Decimal("2.00")
+# A society without a plan (created by the operator or the command) pays no platform fee.
+DEFAULT_APPLICATION_FEE_PERCENT = Decimal("0.00")
 
 
 def subscription_of(society) -> Subscription | None:
@@ -20,7 +21,8 @@ def subscription_of(society) -> Subscription | None:
 def application_fee_percent(society) -> Decimal:
     """The platform's fee on each member payment of ``society``, in percent (e.g. Decimal("1.50"))."""
     fee = Subscription.objects.filter(society_id=society.pk).values_list("plan__application_fee_percent", flat=True)
-    return next(iter(fee), None) or DEFAULT_APPLICATION_FEE_PERCENT
+    found = next(iter(fee), None)
+    return DEFAULT_APPLICATION_FEE_PERCENT if found is None else found
 
 
 def has_feature(society, feature: str) -> bool:

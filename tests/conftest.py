@@ -168,3 +168,7 @@ def celery_worker_thread(django_db_blocker):
     with django_db_blocker.unblock():
         with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING") as worker:
             yield worker
+
+
+# The project's fake Stripe server as a fixture for every app's tests (defined with the dues tests).
+from tests.dues.fixtures import fake_stripe  # noqa: E402, F401

@@ -105,7 +105,7 @@ def test_application_fee_comes_from_the_plan(signed_up, society_b, plans):
 
     society = signed_up.provisioned.society
     assert application_fee_percent(society) == Decimal("2.00")
-    assert application_fee_percent(society_b) == Decimal("2.00")  # no plan: the basic rate
+    assert application_fee_percent(society_b) == Decimal("0.00")  # no plan: no platform fee
     Subscription.objects.filter(society=society).update(plan=plans["flagship"])
     assert application_fee_percent(society) == Decimal("1.00")
     assert has_feature(society, "api") is True
