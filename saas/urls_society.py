@@ -3,12 +3,17 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from board import api as board_api
 from common import api, files
 from common import views as common_views
 
 api_v1 = [
     path("society/", api.society_detail, name="api_society"),
     path("me/", api.me, name="api_me"),
+    path("", include("members.api")),
+    path("board/", board_api.society_figures, name="api_board"),
+    path("reviews/", include("reviews.api")),
+    path("meetings/", include("meetings.api_urls")),
 ]
 
 urlpatterns = [
