@@ -1,0 +1,106 @@
+"""The renewal job: renewal charges N days before expiry, reminders, grace, lapse.
+
+``run_renewals(today=...)`` is idempotent: a renewal charge is unique per member and term, a
+reminder per member, term and offset, and status moves only happen once by construction.  Each
+member is handled in its own short transaction so one bad row does not stop the run.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from common.audit import record_audit
+from members.lifecycle import open_charge, send_email_on_commit, set_status, settle_charge, site_link, term_for
+from members.models import (
+    ChargeStatus,
+    Member,
+    MembershipCharge,
+    MembershipSettings,
+    MemberStatus,
+    ReminderSent,
+)
+
+S = MemberStatus
+
+
+def run_renewals(*, today: datetime.date, actor=None) -> dict:
+    """One pass of the renewal job for the current society; returns what it did."""
+    rules = MembershipSettings.current()
+    done = {"charges": 0, "reminders": 0, "grace": 0, "lapsed": 0}
+    horizon = today + datetime.timedelta(days=rules.renewal_lead_days)
+    due = Member.objects.filter(status__in=[S.ACTIVE, S.GRACE], term_end__isnull=False, term_end__lte=horizon)
+    for member in due.select_related("category").iterator(chunk_size=500):
+        if _ensure_renewal_charge(member=member, actor=actor):
+            done["charges"] += 1
+    offsets = sorted({int(x) for x in rules.reminder_offsets}, reverse=True)
+    for offset in offsets:
+        target = today + datetime.timedelta(days=offset)
+        unpaid = Member.objects.filter(status__in=[S.ACTIVE, S.GRACE], term_end=target)
+        for member in unpaid.iterator(chunk_size=500):
+            if _send_reminder(member=member, offset=offset):
+                done["reminders"] += 1
+    for member in Member.objects.filter(status=S.ACTIVE, term_end__lt=today).iterator(chunk_size=500):
+        with transaction.atomic():
+            member = Member.objects.select_for_update().get(pk=member.pk)
+            if member.status == S.ACTIVE and member.term_end < today:
+                set_status(member=member, to_status=S.GRACE, actor=actor, reason=_("Term expired"))
+                done["grace"] += 1
+    lapse_before = today - datetime.timedelta(days=rules.grace_days)
+    for member in Member.objects.filter(status=S.GRACE, term_end__lt=lapse_before).iterator(chunk_size=500):
+        with transaction.atomic():
+            member = Member.objects.select_for_update().get(pk=member.pk)
+            if member.status == S.GRACE:
+                set_status(member=member, to_status=S.LAPSED, actor=actor, reason=_("Grace period over"))
+                MembershipCharge.objects.filter(
+                    member=member, purpose="membership.renewal", status=ChargeStatus.OPEN
+                ).update(status=ChargeStatus.CANCELLED)
+                done["lapsed"] += 1
+    return done
+
+
+def _ensure_renewal_charge(*, member: Member, actor) -> bool:
+    start = member.term_end + datetime.timedelta(days=1)
+    if MembershipCharge.objects.filter(member=member, purpose="membership.renewal", period_start=start).exists():
+        return False
+    _start, end = term_for(member.category, start)
+    try:
+        with transaction.atomic():
+            charge = open_charge(
+                member=member,
+                category=member.category,
+                purpose="membership.renewal",
+                amount=member.category.fee,
+                period_start=start,
+                period_end=end,
+                actor=actor,
+            )
+            if charge.amount == 0:  # nothing to pay: the next term is granted straight away
+                settle_charge(charge=charge, actor=actor)
+    except IntegrityError:  # a concurrent run created it first
+        return False
+    return True
+
+
+def _send_reminder(*, member: Member, offset: int) -> bool:
+    paid = MembershipCharge.objects.filter(
+        member=member,
+        purpose="membership.renewal",
+        status=ChargeStatus.PAID,
+        period_start=member.term_end + datetime.timedelta(days=1),
+    ).exists()
+    if paid:
+        return False
+    try:
+        with transaction.atomic():
+            ReminderSent.objects.create(member=member, term_end=member.term_end, offset_days=offset)
+            record_audit(actor=None, action="members.send_renewal_reminder", obj=member, after={"offset": offset})
+            send_email_on_commit(
+                to=member.email,
+                template="renewal_reminder",
+                context={"member": member, "days": offset, "link": site_link(reverse("members:me"))},
+            )
+    except IntegrityError:
+        return False
+    return True
