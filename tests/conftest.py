@@ -15,6 +15,9 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import get_public_schema_name, schema_context
 
+# Registered here once, so every folder shares one session-wide browser.
+from tests.browser_fixtures import browser, page, phone, screenshot, site_url  # noqa: E402, F401
+
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 
 

@@ -4,9 +4,6 @@ helpers that post its signed events to our webhook like Stripe would."""
 import pytest
 
 from deploy.fakestripe import FakeStripe
-
-# The page/phone/site_url/screenshot fixtures of tests/browser, used here by name.
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, page, phone, screenshot, site_url  # noqa: F401
 from tests.conftest import client_for
 
 
@@ -17,18 +14,6 @@ def fake_stripe(settings):
         settings.STRIPE_API_BASE = fake.url
         settings.STRIPE_SECRET_KEY = "sk_test_xuehui_billing_suite"
         yield fake
-
-
-@pytest.fixture
-def browser():
-    """Chromium for this directory's browser test, closed after it: tests/browser/ keeps its own
-    session-wide one, and two Playwright drivers must not run in one thread at the same time."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,6 @@ from reviews.models import CommitteeMember
 from reviews.services import calls
 from reviews.services.submissions import AuthorData, PaperData
 from tenants.services import grant_role
-from tests.browser.conftest import browser, page, phone, screenshot, site_url  # noqa: F401  (browser fixtures for test_browser)
 
 
 def make_pdf(

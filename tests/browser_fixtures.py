@@ -1,4 +1,5 @@
-"""Browser tests: Playwright driving Debian's Chromium (never a downloaded browser).
+"""Browser-test fixtures (registered by tests/conftest.py for every test folder): Playwright
+driving Debian's Chromium (never a downloaded browser).
 
 ``page`` is a desktop-sized page, ``phone`` a phone-sized one (390×844, touch).  Both talk to
 pytest-django's live server; ``site_url(society)`` gives a society's address on it (Chromium
