@@ -1,0 +1,121 @@
+"""Meetings in a browser: an organiser sets a meeting up; a member registers and pays on a phone
+and gets the QR ticket; staff check the attendee in by searching."""
+
+import datetime
+
+import pytest
+from django_tenants.utils import schema_context
+from playwright.sync_api import expect
+
+from common.models import Role
+from meetings.models import Meeting, Registration
+from tests.conftest import committed
+from tests.meetings.conftest import make_active_member, make_meeting
+
+pytestmark = [pytest.mark.browser, committed]
+PASSWORD = "pw-Test-2026"
+
+
+def log_in(page, url, email):
+    page.goto(url)
+    page.fill("#id_username", email)
+    page.fill("#id_password", PASSWORD)
+    page.click("[data-testid=login-submit]")
+
+
+def test_organiser_creates_and_publishes_meeting_with_two_types(page, site_url, society_a, make_user, screenshot):
+    from tenants.services import grant_role
+
+    organiser = make_user("hui.wu@example.cn", "会务老师", password=PASSWORD)
+    with schema_context(society_a.schema_name):
+        grant_role(user=organiser, role=Role.ORGANISER)
+    log_in(page, site_url(society_a, "/accounts/login/?next=/meetings/console/"), organiser.email)
+    page.click("[data-testid=new-meeting]")
+    page.fill("#id_title_zh", "第十届催化化学学术会议")
+    page.fill("#id_title_en", "10th Catalysis Conference")
+    page.fill("#id_slug", "catalysis-10")
+    page.fill("#id_starts_on", "2026-10-12")
+    page.fill("#id_ends_on", "2026-10-14")
+    page.fill("#id_venue", "大连")
+    page.fill("#id_capacity", "300")
+    page.click("[data-testid=save]")
+    expect(page.locator("[data-testid=meeting-status]")).to_have_text("草稿")
+    for name, kind, price in (("会员代表", "member", "900"), ("非会员代表", "non_member", "1500")):
+        page.click("[data-testid=add-type]")
+        page.fill("#id_name_zh", name)
+        page.select_option("#id_kind", kind)
+        page.fill("#id_price", price)
+        page.click("[data-testid=save]")
+    expect(page.locator("[data-testid=types] tbody tr")).to_have_count(2)
+    page.click("[data-testid=status-open]")
+    expect(page.locator("[data-testid=meeting-status]")).to_have_text("报名开放")
+    screenshot(page, "meetings-console-dashboard")
+    page.goto(site_url(society_a, "/meetings/catalysis-10/"))
+    expect(page.locator("[data-testid=meeting-title]")).to_have_text("第十届催化化学学术会议")
+    expect(page.locator("[data-testid=register]")).to_be_visible()
+    with schema_context(society_a.schema_name):
+        meeting = Meeting.objects.get(slug="catalysis-10")
+        assert (meeting.status, meeting.types.count()) == ("open", 2)
+
+
+def test_member_registers_and_pays_on_phone_then_is_checked_in(
+    phone,
+    page,
+    site_url,
+    society_a,
+    society_b,
+    make_user,
+    fake_stripe,
+    connect_society,
+    screenshot,
+    mailoutbox,
+    eager_tasks,
+):
+    from tenants.services import grant_role
+
+    connect_society(society_a)
+    organiser = make_user("hui.wu@example.cn", "会务老师", password=PASSWORD)
+    member = make_user("wang.fang@example.cn", "王芳", password=PASSWORD)
+    with schema_context(society_a.schema_name):
+        grant_role(user=organiser, role=Role.ORGANISER)
+        make_active_member(member)
+        start = datetime.date.today() + datetime.timedelta(days=60)
+        meeting, member_type, _other = make_meeting(
+            organiser=organiser, slug="annual-2026", starts_on=start, ends_on=start + datetime.timedelta(days=2)
+        )
+    log_in(phone, site_url(society_a, "/accounts/login/?next=/meetings/annual-2026/"), member.email)
+    phone.click("[data-testid=register]")
+    screenshot(phone, "meetings-register-choose-type-phone")
+    phone.click(f"[data-testid=choose-{member_type.pk}]")
+    expect(phone.locator("#id_name")).to_have_value("王芳")
+    phone.fill("#id_phone", "13912345678")
+    phone.fill("#id_unit", "北京大学化学学院")
+    screenshot(phone, "meetings-register-details-phone")
+    phone.click("[data-testid=register-submit]")
+    expect(phone.locator("[data-testid=status]")).to_have_text("待支付")
+    screenshot(phone, "meetings-registration-held-phone")
+    phone.click("[data-testid=pay]")
+    phone.click("[data-testid=continue]")
+    phone.click("button.alipay")
+    expect(phone.locator("[data-testid=status]").first).to_have_text("已付款")
+    with schema_context(society_a.schema_name):
+        reg = Registration.objects.get(user=member)
+        assert (reg.status, reg.registration_type_id) == ("confirmed", member_type.pk)
+    phone.goto(site_url(society_a, "/meetings/mine/"))
+    phone.click("[data-testid=my-registration] a")
+    expect(phone.locator("[data-testid=ticket] svg")).to_be_visible()
+    expect(phone.locator("[data-testid=ticket] .code")).to_have_text(reg.ticket_code)
+    screenshot(phone, "meetings-ticket-phone")
+    assert any(m.to == [member.email] and reg.ticket_code in m.body for m in mailoutbox)
+
+    log_in(page, site_url(society_a, "/accounts/login/?next=/meetings/console/annual-2026/checkin/"), organiser.email)
+    page.fill("[data-testid=checkin-search]", "王芳")
+    page.keyboard.press("Enter")
+    page.click(f"[data-testid=checkin-{reg.pk}]")
+    expect(page.locator("[data-testid=checkin-result]")).to_contain_text("签到成功：王芳。")
+    screenshot(page, "meetings-checkin-desk")
+    page.fill("[data-testid=ticket-code]", reg.ticket_code)
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-testid=checkin-result]")).to_contain_text("已于")
+    with schema_context(society_b.schema_name):
+        assert Registration.objects.count() == 0
