@@ -1,0 +1,62 @@
+"""The fill through Celery: after an event (request_refresh) and on the beat's fan-out."""
+
+import time
+from datetime import date
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from board.models import MetricValue
+from board.tasks import _PENDING_KEY, fill_all, request_refresh
+from common.tasks import MissingSchema
+from tests.board.conftest import seed_meetings
+from tests.conftest import committed
+
+
+def wait_for(predicate, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@committed
+def test_request_refresh_fills_after_commit_once(society_a, society_b, in_schema, celery_worker_thread):
+    with in_schema(society_a):
+        with transaction.atomic():
+            seed_meetings(prefix="ev", starts_on=date(2025, 9, 1), registrations=[("confirmed", True)] * 5)
+            request_refresh(society_a.schema_name, delay=0)
+            request_refresh(society_a.schema_name, delay=0)  # debounced: no second task
+            # Nothing is scheduled before the commit.
+            assert cache.get(_PENDING_KEY) is None
+        assert cache.get(_PENDING_KEY) == "1"
+    assert wait_for(lambda: MetricValue.objects.filter(society=society_a, metric="checkins").exists())
+    assert dict(MetricValue.objects.filter(society=society_a, metric="checkins").values_list("dimension", "value")) == {
+        "ev-202509": 5
+    }
+    with in_schema(society_a):
+        assert wait_for(lambda: cache.get(_PENDING_KEY) is None)
+    assert not MetricValue.objects.filter(society=society_b).exists()
+
+
+@committed
+def test_beat_fan_out_fills_every_society(society_a, society_b, in_schema, celery_worker_thread):
+    for society, prefix in ((society_a, "fa"), (society_b, "fb")):
+        with in_schema(society):
+            seed_meetings(prefix=prefix, starts_on=date(2025, 10, 1), registrations=[("confirmed", False)] * 5)
+    fill_all.delay().get(timeout=20)
+    assert wait_for(
+        lambda: MetricValue.objects.filter(metric="registrations", society__in=[society_a, society_b]).count() == 2
+    )
+    assert set(MetricValue.objects.filter(metric="registrations").values_list("society__slug", "dimension")) == {
+        ("alpha", "fa-202510|confirmed"),
+        ("beta", "fb-202510|confirmed"),
+    }
+
+
+def test_request_refresh_needs_a_society():
+    with pytest.raises(MissingSchema):
+        request_refresh("public")
