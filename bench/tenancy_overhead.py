@@ -57,9 +57,25 @@ def _client(args):
 def _serve(mode: str, port: int, env: dict) -> subprocess.Popen:
     env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings_tenancy", "BENCH_TENANCY_MODE": mode}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "saas.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--worker-class", "gthread", "--threads", "2", "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "saas.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     for _ in range(200):
         try:
@@ -132,6 +148,7 @@ def run(scale: float) -> dict:
     met = statements["xuehui"] <= VIEW_QUERIES + 1 and figures["xuehui_ratio_to_plain"] >= 0.8
     return {
         "figures": figures,
-        "goal": "society page with Q queries sends <= Q+1 statements and serves >= 0.8x the requests/s of the same view without tenancy",
+        "goal": "society page with Q queries sends <= Q+1 statements and serves >= 0.8x the requests/s "
+        "of the same view without tenancy",
         "met": met,
     }

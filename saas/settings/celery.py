@@ -17,13 +17,19 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # Periodic work: one entry per job; each fans out per society (see common/tasks.py).
 CELERY_BEAT_SCHEDULE: dict = {
     "common.heartbeat": {"task": "common.heartbeat", "schedule": crontab(minute="*/5")},
-    "members.run_renewals_everywhere": {"task": "members.run_renewals_everywhere", "schedule": crontab(hour=2, minute=30)},
+    "members.run_renewals_everywhere": {
+        "task": "members.run_renewals_everywhere",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "billing.send_payment_reminders": {"task": "billing.send_payment_reminders", "schedule": crontab(hour=9, minute=0)},
     "billing.report_usage_all": {"task": "billing.report_usage_all", "schedule": crontab(hour=2, minute=30)},
     "board.fill_all": {"task": "board.fill_all", "schedule": crontab(minute="*/15")},
     "board.fill_all_full": {"task": "board.fill_all", "schedule": crontab(hour=3, minute=17), "kwargs": {"full": True}},
     "board.compute_index": {"task": "board.compute_index", "schedule": crontab(minute=50)},
     "meetings.release_expired_holds": {"task": "meetings.release_expired_holds_everywhere", "schedule": 60.0},
-    "reviews.remind_late_reviewers": {"task": "reviews.remind_late_reviewers_all", "schedule": crontab(hour=10, minute=0)},
+    "reviews.remind_late_reviewers": {
+        "task": "reviews.remind_late_reviewers_all",
+        "schedule": crontab(hour=10, minute=0),
+    },
     "dues.reconcile_all_societies": {"task": "dues.reconcile_all_societies", "schedule": crontab(hour=3, minute=40)},
 }
