@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_tenants.utils import schema_context
@@ -87,4 +88,6 @@ class Command(BaseCommand):
                         continue
                     module.seed(society=society, people=people, stdout=self.stdout)
         importlib.import_module("billing.plans").seed_platform_billing()
+        # The data board is filled by beat every 15 minutes; fill it now so the demo opens with figures.
+        call_command("fill_board", full=True, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
