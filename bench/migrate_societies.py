@@ -13,7 +13,6 @@ import sys
 import time
 
 
-
 def _migrate(*args, settings_module="saas.settings") -> float:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module}
     start = time.perf_counter()
@@ -28,9 +27,8 @@ def run(scale: float) -> dict:
     from bench.django_setup import setup
 
     setup()
-    from tenants.models import Society
-
     from bench import provision_societies
+    from tenants.models import Society
 
     wanted = max(3, int(provision_societies.SOCIETIES * scale))
     if Society.objects.filter(slug__startswith="bench-p").count() < wanted:
