@@ -13,7 +13,7 @@ from rest_framework.routers import SimpleRouter
 from common.api import HasSocietyRole
 from common.models import Role
 from members import normalize, selectors, services
-from members.models import Member, MembershipCategory
+from members.models import PROFILE_FIELDS, Member, MembershipCategory
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -54,20 +54,7 @@ class MemberSerializer(serializers.ModelSerializer):
             "number",
             "status",
             "category",
-            "name_zh",
-            "name_en",
-            "gender",
-            "birth_date",
-            "id_type",
-            "id_number",
-            "work_unit",
-            "title",
-            "discipline",
-            "degree",
-            "mobile",
-            "email",
-            "address",
-            "region",
+            *PROFILE_FIELDS,
             "joined_on",
             "term_start",
             "term_end",

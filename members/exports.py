@@ -1,6 +1,6 @@
 """Exports: spreadsheets of a filtered member list, and a member's own data download."""
 
-from members.models import Member
+from members.models import PROFILE_FIELDS, Member
 from members.normalize import neutralise_cell
 from members.resources import MemberResource
 from members.selectors import member_invoices
@@ -23,20 +23,7 @@ def personal_data(member: Member) -> dict:
     """What a member may download about themselves (GDPR/PIPL-style access)."""
     fields = [
         "number",
-        "name_zh",
-        "name_en",
-        "gender",
-        "birth_date",
-        "id_type",
-        "id_number",
-        "work_unit",
-        "title",
-        "discipline",
-        "degree",
-        "mobile",
-        "email",
-        "address",
-        "region",
+        *PROFILE_FIELDS,
         "status",
         "joined_on",
         "term_start",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from common.audit import record_audit
 from members import normalize
 from members.models import (
+    PROFILE_FIELDS,
     IdType,
     Member,
     MembershipCategory,
@@ -57,20 +58,7 @@ STATUS_WORDS = {
 }
 WRITE_FIELDS = [
     "number",
-    "name_zh",
-    "name_en",
-    "gender",
-    "birth_date",
-    "id_type",
-    "id_number",
-    "work_unit",
-    "title",
-    "discipline",
-    "degree",
-    "mobile",
-    "email",
-    "address",
-    "region",
+    *PROFILE_FIELDS,
     "category_id",
     "status",
     "joined_on",

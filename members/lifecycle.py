@@ -35,22 +35,6 @@ from members.models import (
 from tenants.services import current_society, link_person
 
 S = MemberStatus
-PROFILE_FIELDS = [
-    "name_zh",
-    "name_en",
-    "gender",
-    "birth_date",
-    "id_type",
-    "id_number",
-    "work_unit",
-    "title",
-    "discipline",
-    "degree",
-    "mobile",
-    "email",
-    "address",
-    "region",
-]
 # What a member may change on their own page; the rest only the secretariat.
 MEMBER_EDITABLE_FIELDS = ["name_en", "work_unit", "title", "discipline", "degree", "mobile", "address", "region"]
 

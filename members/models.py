@@ -161,6 +161,25 @@ TRANSITIONS: dict[str, set[str]] = {
 # Members who enjoy member rights today (member prices, card shows valid).
 IN_GOOD_STANDING = (S.ACTIVE, S.GRACE)
 
+# The personal fields of an application and a member, in the order forms, exports, imports and
+# the API show them.
+PROFILE_FIELDS = [
+    "name_zh",
+    "name_en",
+    "gender",
+    "birth_date",
+    "id_type",
+    "id_number",
+    "work_unit",
+    "title",
+    "discipline",
+    "degree",
+    "mobile",
+    "email",
+    "address",
+    "region",
+]
+
 
 def _verify_token() -> str:
     return secrets.token_urlsafe(16)

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from common.audit import record_audit, snapshot
 from members.lifecycle import (
     MEMBER_EDITABLE_FIELDS,
-    PROFILE_FIELDS,
     InvalidTransition,
     MembershipError,
     activate,
@@ -31,6 +30,7 @@ from members.lifecycle import (
     today,
 )
 from members.models import (
+    PROFILE_FIELDS,
     Application,
     ApplicationStatus,
     Endorsement,
