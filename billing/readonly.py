@@ -4,13 +4,11 @@ Staff pages refuse writes (POST/PUT/PATCH/DELETE) with a clear page and show a b
 does the API for callers with a staff role (session or token); member pages (paying dues,
 registering for meetings), members' API calls, the plan page (to pay) and the Stripe webhook
 stay writable, and nothing is deleted.  The decision costs at most one indexed query per society
-and process every ``_TTL_SECONDS`` (like tenants/middleware.py does for hosts); the process that
+and process every 30 seconds (common.ttlcache, as for hosts in tenants/middleware.py); the process that
 records a payment forgets the entry at once.
 """
 
 import re
-import threading
-import time
 
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -19,10 +17,9 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import AuthenticationFailed
 
 from billing.models import Subscription
+from common.ttlcache import TTLCache
 
-_TTL_SECONDS = 30
-_lock = threading.Lock()
-_cache: dict[int, tuple[float, object]] = {}
+_read_only_from = TTLCache(30)
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 # Staff pages of a society site.  /billing/ is not among them: the admin must be able to pay.
@@ -31,23 +28,15 @@ API_PATH = "/api/"
 
 
 def forget(society_id: int | None = None) -> None:
-    with _lock:
-        if society_id is None:
-            _cache.clear()
-        else:
-            _cache.pop(society_id, None)
+    _read_only_from.forget(society_id)
 
 
 def read_only_from(society_id: int):
     """When the society's staff pages became (or become) read-only; None when paid up."""
-    now = time.monotonic()
-    hit = _cache.get(society_id)
-    if hit and hit[0] > now:
-        return hit[1]
-    value = Subscription.objects.filter(society_id=society_id).values_list("read_only_from", flat=True).first()
-    with _lock:
-        _cache[society_id] = (now + _TTL_SECONDS, value)
-    return value
+    return _read_only_from.get_or_load(
+        society_id,
+        lambda: Subscription.objects.filter(society_id=society_id).values_list("read_only_from", flat=True).first(),
+    )
 
 
 def is_read_only(society) -> bool:

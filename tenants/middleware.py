@@ -7,9 +7,6 @@ that made the change).  The only statement tenancy adds to a request is the sing
 ``SET search_path`` issued before the view's first query.
 """
 
-import threading
-import time
-
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseNotFound
@@ -17,36 +14,24 @@ from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django_tenants.utils import get_public_schema_name, remove_www
 
+from common.ttlcache import TTLCache
 from tenants.models import Domain, Society
 
-_TTL_SECONDS = 60
-_NEGATIVE_TTL_SECONDS = 5
-_lock = threading.Lock()
-_hosts: dict[str, tuple[float, dict | None]] = {}
 _FIELDS = [f.attname for f in Society._meta.concrete_fields]
+_hosts = TTLCache(60, negative_ttl=5)
 
 
 def _lookup(hostname: str) -> dict | None:
-    now = time.monotonic()
-    hit = _hosts.get(hostname)
-    if hit and hit[0] > now:
-        return hit[1]
-    connection.set_schema_to_public()
-    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-    values = None
-    if domain is not None:
-        values = {name: getattr(domain.tenant, name) for name in _FIELDS}
-    with _lock:
-        _hosts[hostname] = (now + (_TTL_SECONDS if values else _NEGATIVE_TTL_SECONDS), values)
-    return values
+    def load():
+        connection.set_schema_to_public()
+        domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+        return None if domain is None else {name: getattr(domain.tenant, name) for name in _FIELDS}
+
+    return _hosts.get_or_load(hostname, load)
 
 
 def forget_host(hostname: str | None = None) -> None:
-    with _lock:
-        if hostname is None:
-            _hosts.clear()
-        else:
-            _hosts.pop(hostname, None)
+    _hosts.forget(hostname)
 
 
 def society_for_host(hostname: str) -> Society | None:
