@@ -71,3 +71,58 @@ def percentile(values, pct: float) -> float:
         raise ValueError("percentile of an empty sequence")
     rank = max(1, int(round(pct / 100.0 * len(ordered) + 0.5)))
     return ordered[min(rank, len(ordered)) - 1]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(
+    *, port: int, env: dict, workers: int, threads: int, ready_path: str, host: str, extra_args=(), wait_seconds=30
+):
+    """Serve the project with gunicorn (gthread workers) on 127.0.0.1:``port`` and return the
+    process once ``GET ready_path`` on ``host`` answers with any status."""
+    import http.client
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "saas.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+            *extra_args,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", ready_path, headers={"Host": host})
+            conn.getresponse().read()
+            conn.close()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"gunicorn did not start on port {port}")

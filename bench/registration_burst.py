@@ -17,27 +17,19 @@ import http.client
 import os
 import secrets
 import signal
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench.common import free_port, start_gunicorn
 from bench.django_setup import setup
 
 CLIENTS = 200
 SLUG = "burst"
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = "oversold = 0 and >= 20 completed registrations per second on 2 cores (200 concurrent clients)"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _society():
@@ -121,35 +113,15 @@ def _meeting(society, seats: int):
 def _server(port: int):
     env = dict(os.environ, DATABASE_NAME=DATABASE)
     env["PYTHONPATH"] = str(ROOT)
-    cmd = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "saas.wsgi:application",
-        "-b",
-        f"127.0.0.1:{port}",
-        "-w",
-        "4",
-        "-k",
-        "gthread",
-        "--threads",
-        "8",
-        "--backlog",
-        "512",
-        "--log-level",
-        "warning",
-        "--timeout",
-        "60",
-    ]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("gunicorn did not start")
+    return start_gunicorn(
+        port=port,
+        env=env,
+        workers=4,
+        threads=8,
+        ready_path="/",
+        host="localhost",
+        extra_args=("--backlog", "512", "--timeout", "60"),
+    )
 
 
 def _burst(port: int, host: str, path: str, sessions: list[tuple[str, str]]) -> dict:
@@ -284,7 +256,7 @@ def run(scale: float = 1.0) -> dict:
     big = max(200, int(10_000 * scale))
     society = _society()
     users = _people(big + 2 * CLIENTS)
-    port = _free_port()
+    port = free_port()
     server = _server(port)
     try:
         small = _round(society, port, 100, _sessions(society, users[: 100 + CLIENTS]))

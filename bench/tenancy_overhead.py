@@ -7,23 +7,14 @@ least 0.8x the requests/second of the same view without tenancy.
 
 import http.client
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from multiprocessing import Pool
 
-from bench.common import percentile
+from bench.common import free_port, percentile, start_gunicorn
 
 VIEW_QUERIES = 2
 HOST = "bench-tenancy.localhost"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _client(args):
@@ -54,42 +45,9 @@ def _client(args):
     return results
 
 
-def _serve(mode: str, port: int, env: dict) -> subprocess.Popen:
+def _serve(mode: str, port: int, env: dict):
     env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings_tenancy", "BENCH_TENANCY_MODE": mode}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "saas.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/bench/two-queries/", headers={"Host": HOST})
-            response = conn.getresponse()
-            response.read()
-            if response.status == 200:
-                return proc
-        except OSError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"{mode} server did not start")
+    return start_gunicorn(port=port, env=env, workers=2, threads=2, ready_path="/bench/two-queries/", host=HOST)
 
 
 def _statements(port: int) -> int:
@@ -126,7 +84,7 @@ def run(scale: float) -> dict:
     statements = {}
     for _ in range(rounds):
         for mode in ("plain", "xuehui", "stock"):
-            port = _free_port()
+            port = free_port()
             proc = _serve(mode, port, env)
             try:
                 statements[mode] = _statements(port)

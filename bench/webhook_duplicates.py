@@ -16,24 +16,15 @@ Goal: >= 150 duplicate deliveries/s with 8 concurrent senders on 2 cores, state 
 
 import http.client
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from decimal import Decimal
 
-from bench.common import percentile
+from bench.common import free_port, percentile, start_gunicorn
 
 SLUG = "bench-dues"
 SENDERS = 8
 GOAL = ">= 150 duplicate deliveries/s with 8 concurrent senders on 2 cores; state changed exactly once"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _post(port: int, body: bytes, signature: str) -> int:
@@ -50,38 +41,8 @@ def _post(port: int, body: bytes, signature: str) -> int:
     return response.status
 
 
-def _serve(port: int, env: dict) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "saas.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz", headers={"Host": "localhost"})
-            conn.getresponse().read()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("gunicorn did not start")
+def _serve(port: int, env: dict):
+    return start_gunicorn(port=port, env=env, workers=2, threads=4, ready_path="/healthz", host="localhost")
 
 
 def _prepare(fake):
@@ -187,7 +148,7 @@ def run(scale: float) -> dict:
     from dues.models import Payment
 
     fake = FakeStripe(port=0, delivery="manual", webhook_secret=settings.STRIPE_WEBHOOK_SECRET).start()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "STRIPE_API_BASE": fake.url, "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     server = None
     try:
