@@ -6,6 +6,7 @@ read from the catalog once per process and replayed in one round trip, so a new 
 about as much as the raw DDL of its tables.
 """
 
+import functools
 import re
 import threading
 
@@ -23,10 +24,13 @@ def quote(name: str) -> str:
     return f'"{name}"'
 
 
-def expected_migrations() -> set[tuple[str, str]]:
-    """Every migration on disk, as (app, name); a schema is current when it has them all."""
+@functools.lru_cache(maxsize=1)
+def expected_migrations() -> frozenset[tuple[str, str]]:
+    """Every migration on disk, as (app, name); a schema is current when it has them all.
+
+    Read once per process: loading the graph costs ~40 ms, and every society creation asks."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    return set(loader.graph.nodes)
+    return frozenset(loader.graph.nodes)
 
 
 def existing_schemas(names: list[str]) -> set[str]:
