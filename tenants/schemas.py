@@ -13,6 +13,7 @@ import threading
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.utils import get_public_schema_name
 
 SCHEMA_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,61}$")
@@ -25,12 +26,15 @@ def quote(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def expected_migrations() -> frozenset[tuple[str, str]]:
-    """Every migration on disk, as (app, name); a schema is current when it has them all.
+def migration_loader() -> MigrationLoader:
+    """The migration graph as on disk, read once per process (~40 ms; every society creation
+    asks).  Its ``applied_migrations`` is whatever its user last set; it has no connection."""
+    return MigrationLoader(None, ignore_no_migrations=True)
 
-    Read once per process: loading the graph costs ~40 ms, and every society creation asks."""
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    return frozenset(loader.graph.nodes)
+
+def expected_migrations() -> frozenset[tuple[str, str]]:
+    """Every migration on disk, as (app, name); a schema is current when it has them all."""
+    return frozenset(migration_loader().graph.nodes)
 
 
 def existing_schemas(names: list[str]) -> set[str]:
@@ -39,33 +43,57 @@ def existing_schemas(names: list[str]) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def _schemas_with_migrations_table(cursor, schemas: list[str]) -> list[str]:
+    cursor.execute(
+        "SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
+        "WHERE c.relname = 'django_migrations' AND n.nspname = ANY(%s)",
+        [list(schemas)],
+    )
+    with_table = {row[0] for row in cursor.fetchall()}
+    return [s for s in schemas if s in with_table]
+
+
+def _per_schema_union(cursor, schemas: list[str], select: str, params: list) -> list[tuple]:
+    """``select`` (with ``{schema}`` and a leading %s for the schema's name) over every schema,
+    as one UNION ALL statement per 500 schemas."""
+    rows = []
+    for start in range(0, len(schemas), 500):
+        chunk = schemas[start : start + 500]
+        parts = [select.format(schema=quote(s)) for s in chunk]
+        cursor.execute(" UNION ALL ".join(parts), [p for s in chunk for p in (s, *params)])
+        rows += cursor.fetchall()
+    return rows
+
+
 def schemas_with_pending_migrations(schemas: list[str]) -> list[str]:
     """The schemas among ``schemas`` that lack any migration on disk: one query for all of them."""
     if not schemas:
         return []
     expected = sorted(f"{app}.{name}" for app, name in expected_migrations())
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
-            "WHERE c.relname = 'django_migrations' AND n.nspname = ANY(%s)",
-            [list(schemas)],
-        )
-        with_table = {row[0] for row in cursor.fetchall()}
-        counts: dict[str, int] = {}
-        ordered = [s for s in schemas if s in with_table]
-        # One statement; a UNION ALL of 187 cheap index-only counts.
-        for start in range(0, len(ordered), 500):
-            chunk = ordered[start : start + 500]
-            parts = [
-                f"SELECT %s, count(*) FROM {quote(s)}.django_migrations WHERE app || '.' || name = ANY(%s)"
-                for s in chunk
-            ]
-            params = []
-            for s in chunk:
-                params += [s, expected]
-            cursor.execute(" UNION ALL ".join(parts), params)
-            counts.update(dict(cursor.fetchall()))
+        ordered = _schemas_with_migrations_table(cursor, schemas)
+        # A UNION ALL of cheap index-only counts.
+        select = "SELECT %s, count(*) FROM {schema}.django_migrations WHERE app || '.' || name = ANY(%s)"
+        counts = dict(_per_schema_union(cursor, ordered, select, [expected]))
     return [s for s in schemas if counts.get(s, 0) < len(expected)]
+
+
+def applied_migrations_by_schema(schemas: list[str], *, connection=connection) -> dict[str, frozenset]:
+    """For each schema, the set of (app, name) it has applied; one query for all of them.
+
+    A schema without a ``django_migrations`` table gets one (empty) first, as ``migrate`` would."""
+    with connection.cursor() as cursor:
+        with_table = _schemas_with_migrations_table(cursor, schemas)
+    for schema in set(schemas) - set(with_table):
+        connection.set_schema(schema, include_public=False)
+        MigrationRecorder(connection).ensure_schema()
+        connection.set_schema_to_public()
+    applied: dict[str, set] = {schema: set() for schema in schemas}
+    with connection.cursor() as cursor:
+        select = "SELECT %s, app, name FROM {schema}.django_migrations"
+        for schema, app, name in _per_schema_union(cursor, with_table, select, []):
+            applied[schema].add((app, name))
+    return {schema: frozenset(keys) for schema, keys in applied.items()}
 
 
 _clone_lock = threading.Lock()

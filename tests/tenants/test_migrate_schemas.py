@@ -1,5 +1,9 @@
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
+
+from tests.conftest import committed
 
 from tenants.schemas import expected_migrations, schemas_with_pending_migrations
 
@@ -20,3 +24,64 @@ def test_migrate_schemas_skips_up_to_date_schemas(society_a, society_b, capsys):
     out = capsys.readouterr().out
     assert "public: no migrations to apply." in out
     assert "0 of 3 society schemas have migrations to apply." in out
+
+
+def _indexes(schema: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s", [schema])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _applied(schema: str, app: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT name FROM "{schema}".django_migrations WHERE app = %s', [app])
+        return {row[0] for row in cursor.fetchall()}
+
+
+@committed
+def test_unapply_then_apply_on_two_processes(society_a, society_b, capsys):
+    for schema in ("s_alpha", "s_beta"):
+        call_command("migrate_schemas", "--noinput", "--schema", schema, "members", "0001_initial")
+    assert "member_name_zh_order" not in _indexes("s_alpha")
+    assert "0002_order_indexes" not in _applied("s_beta", "members")
+    assert "member_name_zh_order" in _indexes("society_template")  # --schema touched only its schema
+    capsys.readouterr()
+
+    call_command("migrate_schemas", "--noinput", "--executor", "multiprocessing")
+
+    out = capsys.readouterr().out
+    assert "2 of 3 society schemas have migrations to apply." in out
+    assert "Migrated 2 schemas on 2 process(es) in" in out
+    for schema in ("s_alpha", "s_beta"):
+        assert {"member_name_zh_order", "member_category_name"} <= _indexes(schema)
+        assert "0002_order_indexes" in _applied(schema, "members")
+    assert schemas_with_pending_migrations(["society_template", "s_alpha", "s_beta"]) == []
+
+
+@committed
+def test_a_failing_schema_is_named_and_left_whole_while_the_others_migrate(society_a, society_b):
+    for schema in ("s_alpha", "s_beta"):
+        call_command("migrate_schemas", "--noinput", "--schema", schema, "members", "0001_initial")
+    with connection.cursor() as cursor:  # something already holds the index's name in s_beta
+        cursor.execute("CREATE TABLE s_beta.squatter (id int)")
+        cursor.execute("CREATE INDEX member_category_name ON s_beta.squatter (id)")
+
+    with pytest.raises(CommandError, match=r"Migrations failed in 1 schema\(s\): s_beta$"):
+        call_command("migrate_schemas", "--noinput", "--executor", "multiprocessing")
+
+    assert {"member_name_zh_order", "member_category_name"} <= _indexes("s_alpha")
+    # The migration is one transaction: its first index went away with the failed second one.
+    assert "member_name_zh_order" not in _indexes("s_beta")
+    assert "0002_order_indexes" not in _applied("s_beta", "members")
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE s_beta.squatter")
+    call_command("migrate_schemas", "--noinput")
+    assert schemas_with_pending_migrations(["s_alpha", "s_beta"]) == []
+
+
+def test_unknown_targets_are_refused_in_plain_words(society_a):
+    with pytest.raises(CommandError, match="App 'nosuchapp' does not have migrations."):
+        call_command("migrate_schemas", "--noinput", "--tenant", "nosuchapp")
+    with pytest.raises(CommandError, match="Cannot find a migration matching '0099' from app 'members'."):
+        call_command("migrate_schemas", "--noinput", "--tenant", "members", "0099")
