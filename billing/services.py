@@ -19,7 +19,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from billing import readonly, stripe_client
 from billing.models import Interval, Plan, Subscription
 from billing.plans import ensure_stripe_prices, plan_for_price
-from common.audit import record_audit, snapshot
+from common.audit import audited, record_audit
 from tenants.middleware import forget_host
 from tenants.services import ProvisionedSociety, create_society, society_domain
 
@@ -208,19 +208,12 @@ def change_plan(*, society, plan: Plan, actor) -> Subscription:
             raise _stripe_failed(exc) from exc
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().select_related("plan").get(pk=current.pk)
-        before = snapshot(subscription, STATE_FIELDS)
-        if stripe_sub is not None:
-            apply_stripe_subscription(subscription, stripe_sub)
-        else:
-            subscription.plan = plan
-        subscription.save()
-        record_audit(
-            actor=actor,
-            action="billing.change_plan",
-            obj=subscription,
-            before=before,
-            after=snapshot(subscription, STATE_FIELDS),
-        )
+        with audited(subscription, STATE_FIELDS, action="billing.change_plan", actor=actor):
+            if stripe_sub is not None:
+                apply_stripe_subscription(subscription, stripe_sub)
+            else:
+                subscription.plan = plan
+            subscription.save()
     return subscription
 
 
@@ -239,19 +232,13 @@ def set_cancel_at_period_end(*, society, cancel: bool, actor) -> Subscription:
         raise BillingError(_("There is no running subscription to cancel."))
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().select_related("plan").get(pk=current.pk)
-        before = snapshot(subscription, STATE_FIELDS)
-        if stripe_sub is not None:
-            apply_stripe_subscription(subscription, stripe_sub)
-        else:
-            subscription.cancel_at_period_end = cancel
-        subscription.save()
-        record_audit(
-            actor=actor,
-            action="billing.cancel_at_period_end" if cancel else "billing.resume_subscription",
-            obj=subscription,
-            before=before,
-            after=snapshot(subscription, STATE_FIELDS),
-        )
+        action = "billing.cancel_at_period_end" if cancel else "billing.resume_subscription"
+        with audited(subscription, STATE_FIELDS, action=action, actor=actor):
+            if stripe_sub is not None:
+                apply_stripe_subscription(subscription, stripe_sub)
+            else:
+                subscription.cancel_at_period_end = cancel
+            subscription.save()
     return subscription
 
 
@@ -356,16 +343,8 @@ def record_usage(*, society, active_members: int, actor=None) -> Subscription:
 def _save_usage(*, society, active_members: int, actor) -> Subscription:
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().get(society_id=society.pk)
-        before = {"active_members": subscription.active_members}
-        subscription.active_members = active_members
-        subscription.usage_reported_at = timezone.now()
-        subscription.save(update_fields=["active_members", "usage_reported_at", "updated_at"])
-        if before["active_members"] != active_members:
-            record_audit(
-                actor=actor,
-                action="billing.record_usage",
-                obj=subscription,
-                before=before,
-                after={"active_members": active_members},
-            )
+        with audited(subscription, ["active_members"], action="billing.record_usage", actor=actor, skip_unchanged=True):
+            subscription.active_members = active_members
+            subscription.usage_reported_at = timezone.now()
+            subscription.save(update_fields=["active_members", "usage_reported_at", "updated_at"])
     return subscription

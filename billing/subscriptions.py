@@ -13,7 +13,7 @@ from billing.invoices import issue_platform_invoice
 from billing.models import Subscription
 from billing.services import STATE_FIELDS, apply_stripe_subscription, as_dict, mark_overdue
 from billing.webhooks import EventIgnored
-from common.audit import record_audit, snapshot
+from common.audit import audited
 
 SUBSCRIPTION_EVENTS = {
     "customer.subscription.created",
@@ -70,12 +70,9 @@ def sync_subscription(*, society, stripe_sub, actor=None) -> Subscription:
             and subscription.status != Subscription.Status.CANCELED
         ):
             raise EventIgnored("event for a replaced subscription")
-        before = snapshot(subscription, STATE_FIELDS)
-        apply_stripe_subscription(subscription, stripe_sub)
-        after = snapshot(subscription, STATE_FIELDS)
-        subscription.save()
-        if before != after:
-            record_audit(actor=actor, action="billing.sync_subscription", obj=subscription, before=before, after=after)
+        with audited(subscription, STATE_FIELDS, action="billing.sync_subscription", actor=actor, skip_unchanged=True):
+            apply_stripe_subscription(subscription, stripe_sub)
+            subscription.save()
     return subscription
 
 
@@ -87,14 +84,11 @@ def sync_paid_invoice(*, society, invoice, actor=None) -> Subscription:
     stripe_sub = as_dict(stripe_client.client().v1.subscriptions.retrieve(sub_id)) if sub_id else None
     with transaction.atomic():
         subscription = _locked(society)
-        before = snapshot(subscription, STATE_FIELDS)
-        issue_platform_invoice(society=society, stripe_invoice=invoice, actor=actor)
-        if stripe_sub is not None and subscription.stripe_subscription_id in ("", stripe_sub["id"]):
-            apply_stripe_subscription(subscription, stripe_sub)
-        subscription.save()
-        after = snapshot(subscription, STATE_FIELDS)
-        if before != after:
-            record_audit(actor=actor, action="billing.sync_subscription", obj=subscription, before=before, after=after)
+        with audited(subscription, STATE_FIELDS, action="billing.sync_subscription", actor=actor, skip_unchanged=True):
+            issue_platform_invoice(society=society, stripe_invoice=invoice, actor=actor)
+            if stripe_sub is not None and subscription.stripe_subscription_id in ("", stripe_sub["id"]):
+                apply_stripe_subscription(subscription, stripe_sub)
+            subscription.save()
     return subscription
 
 
@@ -109,16 +103,9 @@ def expire_trials(*, now, actor=None) -> int:
             subscription = Subscription.objects.select_for_update().get(pk=pk)
             if subscription.status != Subscription.Status.TRIALING or subscription.stripe_subscription_id:
                 continue
-            before = snapshot(subscription, STATE_FIELDS)
-            subscription.status = Subscription.Status.PAST_DUE
-            mark_overdue(subscription, since=subscription.trial_ends_at)
-            subscription.save()
-            record_audit(
-                actor=actor,
-                action="billing.expire_trial",
-                obj=subscription,
-                before=before,
-                after=snapshot(subscription, STATE_FIELDS),
-            )
+            with audited(subscription, STATE_FIELDS, action="billing.expire_trial", actor=actor):
+                subscription.status = Subscription.Status.PAST_DUE
+                mark_overdue(subscription, since=subscription.trial_ends_at)
+                subscription.save()
             count += 1
     return count

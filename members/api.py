@@ -13,35 +13,19 @@ from rest_framework.routers import SimpleRouter
 from common.api import HasSocietyRole
 from common.models import Role
 from members import normalize, selectors, services
-from members.models import PROFILE_FIELDS, Member, MembershipCategory
+from members.models import CATEGORY_FIELDS, PROFILE_FIELDS, Member, MembershipCategory
 
 
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = MembershipCategory
-        fields = [
-            "id",
-            "code",
-            "name_zh",
-            "name_en",
-            "kind",
-            "fee",
-            "currency",
-            "term",
-            "term_years",
-            "term_basis",
-            "evidence_required",
-            "evidence_label",
-            "approval_before_payment",
-            "endorsements_required",
-            "seats",
-            "open_for_applications",
-        ]
+        fields = ["id", *CATEGORY_FIELDS]
 
     def validate_currency(self, value):
-        if len(value) != 3 or not value.isalpha():
-            raise ValidationError("Use a three-letter currency code such as CNY.")
-        return value.upper()
+        try:
+            return normalize.clean_currency(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class MemberSerializer(serializers.ModelSerializer):

@@ -5,7 +5,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from members import normalize
-from members.models import Application, Member, MembershipCategory, MembershipSettings, MemberStatus
+from members.models import (
+    CATEGORY_FIELDS,
+    Application,
+    Member,
+    MembershipCategory,
+    MembershipSettings,
+    MemberStatus,
+)
 from members.selectors import open_categories
 from members.services import MEMBER_EDITABLE_FIELDS, PROFILE_FIELDS
 
@@ -105,30 +112,13 @@ class StaffProfileForm(ProfileCleaning, forms.ModelForm):
 class CategoryForm(forms.ModelForm):
     class Meta:
         model = MembershipCategory
-        fields = [
-            "code",
-            "name_zh",
-            "name_en",
-            "kind",
-            "fee",
-            "currency",
-            "term",
-            "term_years",
-            "term_basis",
-            "evidence_required",
-            "evidence_label",
-            "approval_before_payment",
-            "endorsements_required",
-            "seats",
-            "open_for_applications",
-            "sort_order",
-        ]
+        fields = [*CATEGORY_FIELDS, "sort_order"]
 
     def clean_currency(self):
-        currency = self.cleaned_data["currency"].upper()
-        if len(currency) != 3 or not currency.isalpha():
-            raise ValidationError(_("Use a three-letter currency code such as CNY."))
-        return currency
+        try:
+            return normalize.clean_currency(self.cleaned_data["currency"])
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class MembershipSettingsForm(forms.ModelForm):

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.audit import record_audit
+from common.audit import audited, record_audit
 from members.models import (
     TRANSITIONS,
     ApplicationStatus,
@@ -105,25 +105,17 @@ def set_status(*, member: Member, to_status: str, actor, reason: str = "") -> Me
     """
     if to_status not in TRANSITIONS.get(member.status, set()):
         raise InvalidTransition(member, to_status)
-    before = member.status
-    member.status = to_status
-    member.save(update_fields=["status", "updated_at"])
-    StatusChange.objects.create(
-        member=member,
-        from_status=before,
-        to_status=to_status,
-        actor_id=getattr(actor, "pk", None),
-        actor_label=(getattr(actor, "email", "") or "system")[:254],
-        reason=reason,
-    )
-    record_audit(
-        actor=actor,
-        action="members.change_status",
-        obj=member,
-        before={"status": before},
-        after={"status": to_status},
-        reason=reason,
-    )
+    with audited(member, ["status"], action="members.change_status", actor=actor, reason=reason) as audit:
+        member.status = to_status
+        member.save(update_fields=["status", "updated_at"])
+        StatusChange.objects.create(
+            member=member,
+            from_status=audit.before["status"],
+            to_status=to_status,
+            actor_id=getattr(actor, "pk", None),
+            actor_label=(getattr(actor, "email", "") or "system")[:254],
+            reason=reason,
+        )
     return member
 
 

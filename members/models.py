@@ -93,6 +93,26 @@ class MembershipCategory(models.Model):
         return self.name_zh
 
 
+# What the secretariat sets on a category, through the console form and the API alike.
+CATEGORY_FIELDS = [
+    "code",
+    "name_zh",
+    "name_en",
+    "kind",
+    "fee",
+    "currency",
+    "term",
+    "term_years",
+    "term_basis",
+    "evidence_required",
+    "evidence_label",
+    "approval_before_payment",
+    "endorsements_required",
+    "seats",
+    "open_for_applications",
+]
+
+
 class Gender(models.TextChoices):
     FEMALE = "F", _("Female")
     MALE = "M", _("Male")

@@ -152,6 +152,14 @@ DEGREE_WORDS = {
 }
 
 
+def clean_currency(value) -> str:
+    """A three-letter currency code, upper-cased (a category's fee currency)."""
+    value = text(value).upper()
+    if len(value) != 3 or not value.isalpha():
+        raise ValueError(_("Use a three-letter currency code such as CNY."))
+    return value
+
+
 def clean_choice(value, words: dict, message: str) -> str:
     value = text(value).lower()
     if not value:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.audit import record_audit, snapshot
+from common.audit import audited, record_audit, snapshot
 from members.lifecycle import (
     MEMBER_EDITABLE_FIELDS,
     InvalidTransition,
@@ -259,17 +259,11 @@ def approve_application(*, application: Application, actor) -> Application:
         application = _review_lock(application)
         member = lock_member(application.member)
         category = application.category
-        application.status = ApplicationStatus.APPROVED
-        application.decided_at = timezone.now()
-        application.reviewed_by_id = getattr(actor, "pk", None)
-        application.save(update_fields=["status", "decided_at", "reviewed_by_id"])
-        record_audit(
-            actor=actor,
-            action="members.approve_application",
-            obj=application,
-            before={"status": ApplicationStatus.SUBMITTED},
-            after={"status": ApplicationStatus.APPROVED},
-        )
+        with audited(application, ["status"], action="members.approve_application", actor=actor):
+            application.status = ApplicationStatus.APPROVED
+            application.decided_at = timezone.now()
+            application.reviewed_by_id = getattr(actor, "pk", None)
+            application.save(update_fields=["status", "decided_at", "reviewed_by_id"])
         if category.fee == 0 or application.paid_at is not None:
             activate(
                 member=member, category=category, actor=actor, reason=_("Application approved"), kind=TermKind.JOIN
@@ -347,14 +341,11 @@ def update_profile(*, member: Member, data: dict, actor, by_staff: bool) -> Memb
         changed = [f for f in allowed if f in data and getattr(member, f) != data[f]]
         if not changed:
             return member
-        before = snapshot(member, changed)
-        for field in changed:
-            setattr(member, field, data[field])
-        member.name_en_key = member.name_en.lower()
-        member.save()
-        record_audit(
-            actor=actor, action="members.update_profile", obj=member, before=before, after=snapshot(member, changed)
-        )
+        with audited(member, changed, action="members.update_profile", actor=actor):
+            for field in changed:
+                setattr(member, field, data[field])
+            member.name_en_key = member.name_en.lower()
+            member.save()
     return member
 
 

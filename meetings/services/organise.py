@@ -4,7 +4,7 @@ cancellation policy.  Each function is one transaction with an audit entry."""
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from common.audit import record_audit, snapshot
+from common.audit import audited, record_audit, snapshot
 from meetings import capacity
 from meetings.models import AddOn, DiscountCode, Meeting, Question, Quota, RefundRule, Registration, RegistrationType
 
@@ -81,9 +81,8 @@ def _sync_quota(*, meeting, size, registration_type=None, addon=None) -> None:
 
 def save_meeting(*, meeting: Meeting | None = None, data: dict, actor) -> Meeting:
     """Create (``meeting`` None) or update a meeting from cleaned form data."""
-    with transaction.atomic():
-        before = snapshot(meeting, MEETING_FIELDS) if meeting else None
-        meeting = meeting or Meeting()
+    meeting = meeting or Meeting()
+    with transaction.atomic(), audited(meeting, MEETING_FIELDS, action="meetings.save_meeting", actor=actor):
         for name in MEETING_FIELDS + ["poster"]:
             if name in data:
                 setattr(meeting, name, data[name])
@@ -97,13 +96,6 @@ def save_meeting(*, meeting: Meeting | None = None, data: dict, actor) -> Meetin
         except IntegrityError as exc:
             raise OrganiseError(_("Another meeting already uses this short name.")) from exc
         _sync_quota(meeting=meeting, size=meeting.capacity)
-        record_audit(
-            actor=actor,
-            action="meetings.save_meeting",
-            obj=meeting,
-            before=before,
-            after=snapshot(meeting, MEETING_FIELDS),
-        )
     return meeting
 
 
@@ -117,23 +109,15 @@ def set_meeting_status(*, meeting: Meeting, status: str, actor) -> Meeting:
             )
         if status == S.REGISTRATION_OPEN and not meeting.types.filter(active=True).exists():
             raise OrganiseError(_("Add at least one registration type before opening registration."))
-        before = meeting.status
-        meeting.status = status
-        meeting.save(update_fields=["status", "updated_at"])
-        record_audit(
-            actor=actor,
-            action="meetings.set_meeting_status",
-            obj=meeting,
-            before={"status": before},
-            after={"status": status},
-        )
+        with audited(meeting, ["status"], action="meetings.set_meeting_status", actor=actor):
+            meeting.status = status
+            meeting.save(update_fields=["status", "updated_at"])
     return meeting
 
 
 def save_registration_type(*, meeting: Meeting, registration_type: RegistrationType | None = None, data: dict, actor):
-    with transaction.atomic():
-        before = snapshot(registration_type, TYPE_FIELDS) if registration_type else None
-        rtype = registration_type or RegistrationType(meeting=meeting)
+    rtype = registration_type or RegistrationType(meeting=meeting)
+    with transaction.atomic(), audited(rtype, TYPE_FIELDS, action="meetings.save_registration_type", actor=actor):
         for name in TYPE_FIELDS:
             if name in data:
                 setattr(rtype, name, data[name])
@@ -141,13 +125,6 @@ def save_registration_type(*, meeting: Meeting, registration_type: RegistrationT
             raise OrganiseError(_("Give the early-bird deadline for the early-bird price."))
         rtype.save()
         _sync_quota(meeting=meeting, size=rtype.capacity, registration_type=rtype)
-        record_audit(
-            actor=actor,
-            action="meetings.save_registration_type",
-            obj=rtype,
-            before=before,
-            after=snapshot(rtype, TYPE_FIELDS),
-        )
     return rtype
 
 

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.audit import record_audit
+from common.audit import audited, record_audit
 from common.files import store_file
 from common.models import Role
 from meetings import capacity
@@ -249,35 +249,29 @@ def confirm_payment(*, registration: Registration, amount: Decimal, currency: st
         )
         if reg.paid_at is not None:
             return reg.status == Registration.Status.CONFIRMED
-        before = {"status": reg.status}
-        quota_ids = seat_quota_ids(reg)
-        seated = True
-        if reg.status == Registration.Status.HELD:
-            # A hold past its time but not yet released still counts: its seat was never given away.
-            capacity.convert_hold(quota_ids)
-        elif reg.status in (Registration.Status.EXPIRED, Registration.Status.WAITLISTED):
-            try:
-                with transaction.atomic():
-                    capacity.take(quota_ids, hold=False)
-            except SoldOut:
+        with audited(reg, ["status"], action="meetings.confirm_payment", actor=actor) as audit:
+            quota_ids = seat_quota_ids(reg)
+            seated = True
+            if reg.status == Registration.Status.HELD:
+                # A hold past its time but not yet released still counts: its seat was never given away.
+                capacity.convert_hold(quota_ids)
+            elif reg.status in (Registration.Status.EXPIRED, Registration.Status.WAITLISTED):
+                try:
+                    with transaction.atomic():
+                        capacity.take(quota_ids, hold=False)
+                except SoldOut:
+                    seated = False
+            elif reg.status == Registration.Status.CANCELLED:
                 seated = False
-        elif reg.status == Registration.Status.CANCELLED:
-            seated = False
-        reg.paid_at = now
-        if seated:
-            reg.status = Registration.Status.CONFIRMED
-            reg.hold_expires_at = None
-        else:
-            reg.refund_amount = amount
-            reg.refund_note = _("Paid after the seat hold expired and the meeting was full: refunded in full.")
-        reg.save(update_fields=["status", "hold_expires_at", "paid_at", "refund_amount", "refund_note"])
-        record_audit(
-            actor=actor,
-            action="meetings.confirm_payment",
-            obj=reg,
-            before=before,
-            after={"status": reg.status, "seated": seated, "amount": amount, "currency": currency},
-        )
+            reg.paid_at = now
+            if seated:
+                reg.status = Registration.Status.CONFIRMED
+                reg.hold_expires_at = None
+            else:
+                reg.refund_amount = amount
+                reg.refund_note = _("Paid after the seat hold expired and the meeting was full: refunded in full.")
+            reg.save(update_fields=["status", "hold_expires_at", "paid_at", "refund_amount", "refund_note"])
+            audit.extra.update(seated=seated, amount=amount, currency=currency)
         notify_after_commit(reg, "ticket" if seated else "late_refund", attach_ticket=seated)
     return seated
 
@@ -345,31 +339,26 @@ def cancel_registration(*, registration: Registration, actor, reason: str = "", 
             raise RegistrationError(_("This registration is already cancelled."))
         if reg.checked_in_at is not None:
             raise RegistrationError(_("A checked-in registration cannot be cancelled."))
-        before = {"status": reg.status}
-        quota_ids = seat_quota_ids(reg)
-        if reg.status == Registration.Status.HELD:
-            capacity.give_back(quota_ids, held=True)
-        elif reg.status == Registration.Status.CONFIRMED:
-            capacity.give_back(quota_ids, held=False)
-        _release_code(reg)
-        refund = ZERO
-        if reg.paid_at is not None and reg.total > ZERO:
-            percent = refund_percent(reg.meeting, timezone.localdate(now))
-            refund = (reg.total * percent / Decimal(100)).quantize(Decimal("0.01"))
-            reg.refund_amount = refund
-            reg.refund_note = _("Cancelled: %(percent)s%% refunded by the cancellation policy.") % {"percent": percent}
-        reg.status = Registration.Status.CANCELLED
-        reg.cancelled_at = now
-        reg.hold_expires_at = None
-        reg.save(update_fields=["status", "cancelled_at", "hold_expires_at", "refund_amount", "refund_note"])
-        record_audit(
-            actor=actor,
-            action="meetings.cancel_registration",
-            obj=reg,
-            before=before,
-            after={"status": reg.status, "refund": refund},
-            reason=reason,
-        )
+        with audited(reg, ["status"], action="meetings.cancel_registration", actor=actor, reason=reason) as audit:
+            quota_ids = seat_quota_ids(reg)
+            if reg.status == Registration.Status.HELD:
+                capacity.give_back(quota_ids, held=True)
+            elif reg.status == Registration.Status.CONFIRMED:
+                capacity.give_back(quota_ids, held=False)
+            _release_code(reg)
+            refund = ZERO
+            if reg.paid_at is not None and reg.total > ZERO:
+                percent = refund_percent(reg.meeting, timezone.localdate(now))
+                refund = (reg.total * percent / Decimal(100)).quantize(Decimal("0.01"))
+                reg.refund_amount = refund
+                reg.refund_note = _("Cancelled: %(percent)s%% refunded by the cancellation policy.") % {
+                    "percent": percent
+                }
+            reg.status = Registration.Status.CANCELLED
+            reg.cancelled_at = now
+            reg.hold_expires_at = None
+            reg.save(update_fields=["status", "cancelled_at", "hold_expires_at", "refund_amount", "refund_note"])
+            audit.extra["refund"] = refund
         billing.settle_cancellation(
             registration=reg,
             refund=refund,
@@ -435,18 +424,12 @@ def release_after_refund(*, registration: Registration, fully: bool, actor) -> N
         if not fully or reg.status != Registration.Status.CONFIRMED:
             record_audit(actor=actor, action="meetings.refund_recorded", obj=reg, after={"fully": fully})
             return
-        capacity.give_back(seat_quota_ids(reg), held=False)
-        reg.status = Registration.Status.CANCELLED
-        reg.cancelled_at = timezone.now()
-        reg.refund_amount = reg.total
-        reg.refund_note = _("Refunded in full by the finance office.")
-        reg.save(update_fields=["status", "cancelled_at", "refund_amount", "refund_note"])
-        record_audit(
-            actor=actor,
-            action="meetings.release_after_refund",
-            obj=reg,
-            before={"status": "confirmed"},
-            after={"status": reg.status},
-        )
+        with audited(reg, ["status"], action="meetings.release_after_refund", actor=actor):
+            capacity.give_back(seat_quota_ids(reg), held=False)
+            reg.status = Registration.Status.CANCELLED
+            reg.cancelled_at = timezone.now()
+            reg.refund_amount = reg.total
+            reg.refund_note = _("Refunded in full by the finance office.")
+            reg.save(update_fields=["status", "cancelled_at", "refund_amount", "refund_note"])
         notify_after_commit(reg, "cancelled")
     promote_waitlist(meeting=reg.meeting, actor=actor)

@@ -7,7 +7,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from common.audit import record_audit, snapshot
+from common.audit import audited, record_audit, snapshot
 from common.models import Role
 from reviews.exceptions import ReviewsError
 from reviews.mail import send_on_commit
@@ -123,19 +123,16 @@ def update_call(*, actor, call: Call, **changes) -> Call:
         raise TypeError(f"unknown call fields: {sorted(unknown)}")
     with transaction.atomic():
         call = Call.objects.select_for_update().get(pk=call.pk)
-        before = snapshot(call, CALL_FIELDS)
-        for name, value in changes.items():
-            setattr(call, name, value)
-        _check_dates(
-            submission_deadline=call.submission_deadline,
-            review_deadline=call.review_deadline,
-            decision_date=call.decision_date,
-            camera_ready_deadline=call.camera_ready_deadline,
-        )
-        call.save()
-        record_audit(
-            actor=actor, action="reviews.update_call", obj=call, before=before, after=snapshot(call, CALL_FIELDS)
-        )
+        with audited(call, CALL_FIELDS, action="reviews.update_call", actor=actor):
+            for name, value in changes.items():
+                setattr(call, name, value)
+            _check_dates(
+                submission_deadline=call.submission_deadline,
+                review_deadline=call.review_deadline,
+                decision_date=call.decision_date,
+                camera_ready_deadline=call.camera_ready_deadline,
+            )
+            call.save()
     return call
 
 
@@ -212,21 +209,14 @@ def respond_to_invitation(
     """Accept (granting the reviewer role; setting the password of a new account) or decline."""
     with transaction.atomic():
         member = CommitteeMember.objects.select_for_update().select_related("user").get(pk=member.pk)
-        before = member.status
-        member.status = CommitteeMember.Status.ACCEPTED if accept else CommitteeMember.Status.DECLINED
-        member.save(update_fields=["status"])
-        if accept:
-            if password and not member.user.has_usable_password():
-                member.user.set_password(password)
-                member.user.save(update_fields=["password"])
-            grant_role(user=member.user, role=Role.REVIEWER, actor=actor)
-        record_audit(
-            actor=actor,
-            action="reviews.respond_to_invitation",
-            obj=member,
-            before={"status": before},
-            after={"status": member.status},
-        )
+        with audited(member, ["status"], action="reviews.respond_to_invitation", actor=actor):
+            member.status = CommitteeMember.Status.ACCEPTED if accept else CommitteeMember.Status.DECLINED
+            member.save(update_fields=["status"])
+            if accept:
+                if password and not member.user.has_usable_password():
+                    member.user.set_password(password)
+                    member.user.save(update_fields=["password"])
+                grant_role(user=member.user, role=Role.REVIEWER, actor=actor)
     return member
 
 
@@ -236,33 +226,19 @@ def update_committee_member(*, actor, member: CommitteeMember, max_load: int, af
     with transaction.atomic():
         member = CommitteeMember.objects.select_for_update().get(pk=member.pk)
         fields = ["max_load", "affiliation", "role"]
-        before = snapshot(member, fields)
-        member.max_load, member.affiliation, member.role = max_load, affiliation.strip(), role
-        member.save(update_fields=fields)
-        member.topics.set([t for t in topics if t.call_id == member.call_id])
-        refresh_conflicts(call=member.call, actor=actor)
-        record_audit(
-            actor=actor,
-            action="reviews.update_committee_member",
-            obj=member,
-            before=before,
-            after=snapshot(member, fields),
-        )
+        with audited(member, fields, action="reviews.update_committee_member", actor=actor):
+            member.max_load, member.affiliation, member.role = max_load, affiliation.strip(), role
+            member.save(update_fields=fields)
+            member.topics.set([t for t in topics if t.call_id == member.call_id])
+            refresh_conflicts(call=member.call, actor=actor)
     return member
 
 
 def update_notification_template(*, actor, template: NotificationTemplate, subject: str, body: str):
-    with transaction.atomic():
-        before = snapshot(template, ["subject", "body"])
+    fields = ["subject", "body"]
+    with transaction.atomic(), audited(template, fields, action="reviews.update_notification_template", actor=actor):
         template.subject, template.body = subject.strip(), body
-        template.save(update_fields=["subject", "body"])
-        record_audit(
-            actor=actor,
-            action="reviews.update_notification_template",
-            obj=template,
-            before=before,
-            after=snapshot(template, ["subject", "body"]),
-        )
+        template.save(update_fields=fields)
     return template
 
 

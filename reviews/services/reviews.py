@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.audit import record_audit, snapshot
+from common.audit import audited, record_audit
 from reviews.exceptions import ReviewsError
 from reviews.mail import send_on_commit
 from reviews.models import Assignment, DiscussionPost, Review, Submission
@@ -72,30 +72,23 @@ def save_review(
         raise ReviewsError(_("Confidence is from 1 to 5."))
     with transaction.atomic():
         review, _created = Review.objects.select_for_update().get_or_create(assignment=assignment)
-        before = snapshot(review, REVIEW_FIELDS)
-        finishing = submit or review.is_submitted
-        if finishing and (len(clean) != len(criteria) or confidence is None):
-            raise ReviewsError(_("Give every score and your confidence before submitting."))
-        review.scores = clean
-        review.confidence = confidence
-        review.comments_to_authors = comments_to_authors.strip()
-        review.confidential_comments = confidential_comments.strip()
-        if len(clean) == len(criteria) and criteria:
-            review.average, review.weighted = _averages(criteria, clean)
-        else:
-            review.average = review.weighted = None
-        if finishing:
-            if not review.is_submitted:
-                review.submitted_at = timezone.now()
-            review.status = Review.Status.SUBMITTED
-        review.save()
-        record_audit(
-            actor=actor,
-            action="reviews.save_review",
-            obj=assignment.submission,
-            before=before,
-            after=snapshot(review, REVIEW_FIELDS),
-        )
+        with audited(review, REVIEW_FIELDS, action="reviews.save_review", actor=actor, about=assignment.submission):
+            finishing = submit or review.is_submitted
+            if finishing and (len(clean) != len(criteria) or confidence is None):
+                raise ReviewsError(_("Give every score and your confidence before submitting."))
+            review.scores = clean
+            review.confidence = confidence
+            review.comments_to_authors = comments_to_authors.strip()
+            review.confidential_comments = confidential_comments.strip()
+            if len(clean) == len(criteria) and criteria:
+                review.average, review.weighted = _averages(criteria, clean)
+            else:
+                review.average = review.weighted = None
+            if finishing:
+                if not review.is_submitted:
+                    review.submitted_at = timezone.now()
+                review.status = Review.Status.SUBMITTED
+            review.save()
     return review
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.audit import record_audit, snapshot
+from common.audit import audited, record_audit, snapshot
 from common.files import store_file
 from common.models import Role
 from reviews.exceptions import ReviewsError
@@ -194,25 +194,18 @@ def update_paper(*, actor, submission: Submission, data: PaperData, content: byt
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
         if not submission.is_active:
             raise ReviewsError(_("A withdrawn paper cannot be edited."))
-        before = snapshot(submission, PAPER_FIELDS)
-        for name in ("title_zh", "title_en", "abstract_zh", "abstract_en", "keywords"):
-            setattr(submission, name, getattr(data, name).strip())
-        submission.track = data.track
-        submission.save()
-        submission.topics.set(data.topics)
-        _write_authors(submission, data.authors)
-        if checked is not None:
-            _store_pdf(
-                submission=submission, content=checked.content, filename=filename, pages=checked.pages, owner=actor
-            )
-        refresh_conflicts(call=call, actor=actor)
-        record_audit(
-            actor=actor,
-            action="reviews.update_paper",
-            obj=submission,
-            before=before,
-            after=snapshot(submission, PAPER_FIELDS),
-        )
+        with audited(submission, PAPER_FIELDS, action="reviews.update_paper", actor=actor):
+            for name in ("title_zh", "title_en", "abstract_zh", "abstract_en", "keywords"):
+                setattr(submission, name, getattr(data, name).strip())
+            submission.track = data.track
+            submission.save()
+            submission.topics.set(data.topics)
+            _write_authors(submission, data.authors)
+            if checked is not None:
+                _store_pdf(
+                    submission=submission, content=checked.content, filename=filename, pages=checked.pages, owner=actor
+                )
+            refresh_conflicts(call=call, actor=actor)
     return submission
 
 
@@ -222,16 +215,9 @@ def withdraw_paper(*, actor, submission: Submission, reason: str = "") -> Submis
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
         if not submission.is_active:
             return submission
-        submission.status = Submission.Status.WITHDRAWN
-        submission.save(update_fields=["status", "updated_at"])
-        record_audit(
-            actor=actor,
-            action="reviews.withdraw_paper",
-            obj=submission,
-            before={"status": Submission.Status.SUBMITTED},
-            after={"status": submission.status},
-            reason=reason,
-        )
+        with audited(submission, ["status"], action="reviews.withdraw_paper", actor=actor, reason=reason):
+            submission.status = Submission.Status.WITHDRAWN
+            submission.save(update_fields=["status", "updated_at"])
     return submission
 
 

@@ -3,9 +3,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from tests.conftest import committed
-
 from tenants.schemas import expected_migrations, schemas_with_pending_migrations
+from tests.conftest import committed
 
 
 def test_nothing_pending_after_provisioning(society_a, society_b):
