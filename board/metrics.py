@@ -1,25 +1,38 @@
-"""The board's metrics: SQL run inside one society's schema, returning monthly figures.
+"""The board's metrics, and the SQL that computes them from a society's schema.
 
-Each metric is registered explicitly in :data:`METRICS`.  Its ``sql`` returns rows
-``(period, dimension, value)`` — ``period`` the first day of a month (Asia/Shanghai), ``dimension``
-a text ("" when none) — and honours two parameters that make the fill incremental:
+A :class:`Metric` is one figure the board shows (monthly values per dimension).  Metrics are
+computed by :class:`Source` queries, one per source table: a source reads its table once and
+yields every metric that table feeds (registrations give registrations, check-ins and fees), so
+a fill scans each table once, not once per metric.  The fill (``board.fill``) runs each source
+in every society's schema in one ``UNION ALL`` statement, with the society as a column.
 
-* ``%(start)s`` (date or NULL): only months from this one on;
-* ``%(months)s`` (date[] or NULL): only these months (flows).
+A source's ``sql`` returns rows ``(metric, period, dimension, value)`` — ``period`` the first day
+of a month (Asia/Shanghai), ``dimension`` a text ("" when none).  For a *stock* (members by status
+at the end of each month) the rows are the month's *changes* (deltas); the fill turns them into
+levels, continuing from the stored level of the month before ``start`` on an incremental fill.
+The SQL is a template: ``{s}`` is the schema prefix of every table, and ``{start}``, ``{months}``,
+``{since}`` name the parameters that make the fill incremental:
 
-``changed_sql`` returns the months touched by rows written since ``%(since)s``; a metric
-without it is recomputed whole on every fill (its source is small).  A *stock* (members by
-status at the end of each month) is a running sum of deltas: a change in month M alters every
-later month, and the incremental fill continues from the stored value of the month before.
+* ``{start}`` (date or NULL): only months from this one on;
+* ``{months}`` (date[] or NULL): only these months (flows; applied by the fill);
+* ``{since}`` (timestamptz, in ``changed_sql`` only): the months touched by rows written since.
 
-A metric whose source table does not exist in the schema (an app not migrated yet) is skipped.
+A source without ``changed_sql`` is recomputed whole on every fill (its table is small).
+Months of timestamps are found with ``width_bucket`` over the month boundaries in Asia/Shanghai
+(the CTE ``bounds`` of :func:`month_bounds`, computed once per statement): the same months as
+``date_trunc('month', at AT TIME ZONE 'Asia/Shanghai')`` for 1900–2199, at a third of the cost.
+
+A source whose table does not exist in a schema (an app not migrated yet) is skipped there.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
 TZ = "Asia/Shanghai"
+FIRST_MONTH = date(1900, 1, 1)
+LAST_YEAR = 2199
 
 
 class Unit:
@@ -31,31 +44,58 @@ class Unit:
 class Metric:
     key: str
     title: str
-    tables: tuple[str, ...]
-    sql: str
-    changed_sql: str | None = None
-    stock: bool = False
     unit: str = Unit.COUNT
+    stock: bool = False
     # Values count people: cells below the board's k are suppressed when shown.
     people: bool = True
     dimension_label: str = field(default="")
 
 
-def _month(expr: str, *, is_date: bool = False) -> str:
+@dataclass(frozen=True)
+class Source:
+    key: str
+    tables: tuple[str, ...]
+    metrics: tuple[str, ...]
+    sql: str
+    changed_sql: str | None = None
+
+    @property
+    def stock(self) -> bool:
+        return any(BY_KEY[key].stock for key in self.metrics)
+
+
+def month_bounds() -> str:
+    """The CTE ``bounds`` (to put after WITH): the month starts (Asia/Shanghai) that
+    :func:`_bucket` searches, one array computed once for the whole statement."""
+    return (
+        f"bounds AS MATERIALIZED (SELECT ARRAY(SELECT (d::timestamp AT TIME ZONE '{TZ}') FROM generate_series("
+        f"DATE '{FIRST_MONTH}', DATE '{LAST_YEAR}-12-01', interval '1 month') d) AS b)"
+    )
+
+
+def _bucket(expr: str) -> str:
+    """The month of timestamp ``expr`` as a bucket number (group by it, then :func:`_period`)."""
+    return f"width_bucket({expr}, (SELECT b FROM bounds))"
+
+
+def _period(bucket: str) -> str:
+    return f"(DATE '{FIRST_MONTH}' + make_interval(months => {bucket} - 1))::date"
+
+
+def _from_start(expr: str, *, is_date: bool = False) -> str:
+    if is_date:
+        return f"({{start}}::date IS NULL OR {expr} >= {{start}}::date)"
+    return f"({{start}}::date IS NULL OR {expr} >= ({{start}}::date::timestamp AT TIME ZONE '{TZ}'))"
+
+
+def _month_of(expr: str, *, is_date: bool = False) -> str:
     if is_date:
         return f"date_trunc('month', {expr})::date"
     return f"date_trunc('month', {expr} AT TIME ZONE '{TZ}')::date"
 
 
-def _since_start(expr: str, *, is_date: bool = False) -> str:
-    if is_date:
-        return f"(%(start)s::date IS NULL OR {expr} >= %(start)s::date)"
-    return f"(%(start)s::date IS NULL OR {expr} >= (%(start)s::date::timestamp AT TIME ZONE '{TZ}'))"
-
-
 def flow(
     key: str,
-    title,
     *,
     tables: tuple[str, ...],
     source: str,
@@ -67,179 +107,156 @@ def flow(
     changed_from: str | None = None,
     changed_sql: str | None = None,
     at_is_date: bool = False,
-    **options,
-) -> Metric:
-    """A metric that counts or sums events in the month they happened (``at``).
+    by: str = "",
+    label: str = "",
+) -> Source:
+    """A source of one metric that counts or sums events in the month they happened (``at``).
 
-    ``changed`` is an expression that is the latest time a row was written; rows with
-    ``changed > since`` mark their month for recomputation.  The search reads ``changed_from``
-    (default ``source``: give the one table that holds ``at`` and ``changed`` to spare joins),
-    or ``changed_sql`` is given whole.
+    ``changed`` is a condition true for rows written since ``{since}`` (``x > {since}`` on
+    timestamp columns, or'ed); rows matching it mark their month.  The search reads
+    ``changed_from`` (default ``source``: give the one table that holds ``at`` and the change
+    columns, to spare joins), or ``changed_sql`` is given whole.  With ``by`` the rows are grouped
+    by that key (an id) and ``label`` joins the table that names it (``dimension``) to the
+    aggregated rows ``g`` — cheaper than joining every row.
     """
-    month = _month(at, is_date=at_is_date)
+    if at_is_date:
+        group, period = _month_of(at, is_date=True), "g.b"
+    else:
+        group, period = _bucket(at), _period("g.b")
     sql = f"""
-        SELECT {month} AS period, ({dimension})::text AS dimension, {value} AS value
-        FROM {source}
-        WHERE {where} AND {at} IS NOT NULL AND {_since_start(at, is_date=at_is_date)}
-          AND (%(months)s::date[] IS NULL OR {month} = ANY(%(months)s::date[]))
-        GROUP BY 1, 2
+        SELECT '{key}' AS metric, {period} AS period, ({dimension if by else "g.key"})::text AS dimension,
+               g.value
+        FROM (
+            SELECT {group} AS b, {by or dimension} AS key, {value} AS value
+            FROM {source}
+            WHERE {where} AND {at} IS NOT NULL AND {_from_start(at, is_date=at_is_date)}
+            GROUP BY 1, 2
+        ) g {label}
     """
     if changed and not changed_sql:
         changed_sql = (
-            f"SELECT DISTINCT {month} FROM {changed_from or source} WHERE {at} IS NOT NULL AND {changed} > %(since)s"
+            f"SELECT DISTINCT {_month_of(at, is_date=at_is_date)} FROM {changed_from or source} "
+            f"WHERE {at} IS NOT NULL AND ({changed})"
         )
-    return Metric(key=key, title=title, tables=tables, sql=sql, changed_sql=changed_sql, **options)
+    return Source(key=key, tables=tables, metrics=(key,), sql=sql, changed_sql=changed_sql)
 
 
-def stock(key: str, title, *, tables: tuple[str, ...], deltas: str, changed_sql: str, **options) -> Metric:
-    """A level at the end of each month, the running sum of ``deltas`` rows ``(at, dimension, delta)``.
-
-    The incremental path starts from the value stored for the month before ``start`` (the
-    aggregate table is the running total so far), so it reads only the deltas since then.
-    """
-    sql = f"""
-        WITH d AS (
-            SELECT {_month("x.at")} AS period, x.dimension::text AS dimension, sum(x.delta) AS delta
-            FROM ({deltas}) x
-            WHERE {_since_start("x.at")}
-              AND x.at < ((date_trunc('month', now() AT TIME ZONE '{TZ}') + interval '1 month') AT TIME ZONE '{TZ}')
-            GROUP BY 1, 2
-        ),
-        base AS (
-            SELECT dimension, value FROM public.board_metricvalue
-            WHERE %(start)s::date IS NOT NULL AND society_id = %(society)s AND metric = %(metric)s
-              AND period = (%(start)s::date - interval '1 month')::date
-        ),
-        dims AS (SELECT dimension FROM d UNION SELECT dimension FROM base),
-        months AS (
-            SELECT generate_series(
-                COALESCE(%(start)s::date, (SELECT min(period) FROM d)),
-                date_trunc('month', now() AT TIME ZONE '{TZ}')::date,
-                interval '1 month'
-            )::date AS period
-        ),
-        levels AS (
-            SELECT m.period, dims.dimension,
-                   COALESCE(b.value, 0)
-                   + sum(COALESCE(d.delta, 0)) OVER (PARTITION BY dims.dimension ORDER BY m.period) AS value
-            FROM months m CROSS JOIN dims
-            LEFT JOIN d ON d.period = m.period AND d.dimension = dims.dimension
-            LEFT JOIN base b ON b.dimension = dims.dimension
-        )
-        SELECT period, dimension, value FROM levels WHERE value <> 0
-    """
-    return Metric(key=key, title=title, tables=tables, sql=sql, changed_sql=changed_sql, stock=True, **options)
+def _since(*columns: str) -> str:
+    """Rows written since ``{since}``: one indexable comparison per timestamp column, or'ed."""
+    return " OR ".join(f"{column} > {{since}}" for column in columns)
 
 
-
-def _meetings_touched(registration_changed: str) -> str:
-    """Months of the meetings changed, or whose registrations were written, since ``since``."""
-    return f"""
-        SELECT DISTINCT {_month("mt.starts_on", is_date=True)} FROM meetings_meeting mt
-        WHERE mt.updated_at > %(since)s OR mt.id IN (
-            SELECT r.meeting_id FROM meetings_registration r WHERE {registration_changed} > %(since)s
-        )
-    """
-
-
-# Shared by the three meeting metrics, so the fill scans registrations once for all of them.
-_REGISTRATIONS_CHANGED = _meetings_touched("GREATEST(r.created_at, r.paid_at, r.cancelled_at, r.checked_in_at)")
-_CATEGORY = "members_membershipcategory"
+_CATEGORY = "{s}members_membershipcategory"
 
 METRICS: list[Metric] = [
+    Metric("members", _("Members by status and category"), stock=True, dimension_label=_("status | category")),
+    Metric("member_joins", _("New members"), dimension_label=_("category")),
+    Metric("member_renewals", _("Renewals"), dimension_label=_("category")),
+    Metric("member_lapses", _("Lapses"), dimension_label=_("category")),
+    Metric("billed", _("Invoiced"), unit=Unit.MONEY, people=False, dimension_label=_("source | currency")),
+    Metric("revenue", _("Payments received"), unit=Unit.MONEY, people=False,
+           dimension_label=_("source | method | currency")),
+    Metric("refunds", _("Refunds"), unit=Unit.MONEY, people=False, dimension_label=_("currency")),
+    Metric("meetings", _("Meetings held"), people=False),
+    Metric("registrations", _("Registrations by meeting"), dimension_label=_("meeting | status")),
+    Metric("checkins", _("Check-ins by meeting"), dimension_label=_("meeting")),
+    Metric("meeting_fees", _("Registration fees by meeting"), unit=Unit.MONEY, people=False,
+           dimension_label=_("meeting | currency")),
+    Metric("submissions", _("Submissions"), dimension_label=_("status")),
+    Metric("reviews", _("Review assignments"), people=False, dimension_label=_("review status")),
+    Metric("decisions", _("Decisions"), dimension_label=_("decision")),
+    Metric("staff_grants", _("Staff roles granted"), dimension_label=_("role")),
+    Metric("activity", _("Recorded changes (audit log)"), people=False, dimension_label=_("area")),
+]
+BY_KEY: dict[str, Metric] = {metric.key: metric for metric in METRICS}
+
+SOURCES: list[Source] = [
     # Members ---------------------------------------------------------------------------------
-    stock(
-        "members",
-        _("Members by status and category"),
-        tables=("members_member", "members_statuschange", _CATEGORY),
-        # Each change moves one member out of its old status and into the new one; the member's
-        # current category labels its whole history.
-        deltas=f"""
-            SELECT sc.at, sc.to_status || '|' || c.code AS dimension, 1 AS delta
-            FROM members_statuschange sc JOIN members_member m ON m.id = sc.member_id
-            JOIN {_CATEGORY} c ON c.id = m.category_id
-            UNION ALL
-            SELECT sc.at, sc.from_status || '|' || c.code, -1
-            FROM members_statuschange sc JOIN members_member m ON m.id = sc.member_id
-            JOIN {_CATEGORY} c ON c.id = m.category_id
-            WHERE sc.from_status <> ''
+    Source(
+        "status_changes",
+        tables=("members_statuschange", "members_member", "members_membershipcategory"),
+        metrics=("members", "member_lapses"),
+        # One pass over the history: each change moves one member out of its old status and into
+        # the new one (the stock's deltas, up to the current month) and counts a lapse.  The
+        # member's current category labels its whole history.
+        sql=f"""
+            SELECT v.metric, {_period("g.b")} AS period, v.dimension, sum(v.value) AS value FROM (
+                SELECT {_bucket("sc.at")} AS b, sc.from_status, sc.to_status, m.category_id, count(*) AS n
+                FROM {{s}}members_statuschange sc JOIN {{s}}members_member m ON m.id = sc.member_id
+                WHERE {_from_start("sc.at")}
+                GROUP BY 1, 2, 3, 4
+            ) g JOIN {_CATEGORY} c ON c.id = g.category_id
+            -- Months up to this one (the buckets after it are in the future).
+            CROSS JOIN LATERAL (SELECT g.b <= {_bucket("now()")} AS past) p
+            CROSS JOIN LATERAL (VALUES
+                ('members', CASE WHEN p.past THEN g.to_status || '|' || c.code END, g.n),
+                ('members', CASE WHEN p.past AND g.from_status <> '' THEN g.from_status || '|' || c.code END, -g.n),
+                ('member_lapses', CASE WHEN g.to_status = 'lapsed' THEN c.code END, g.n)
+            ) v(metric, dimension, value)
+            WHERE v.dimension IS NOT NULL
+            GROUP BY 1, 2, 3
         """,
         # New changes; the whole history of members added (imports bring backdated history) or
         # moved to another category since.  A backdated change to an existing member waits for
         # the nightly full recompute.
         changed_sql=f"""
-            SELECT {_month("sc.at")} FROM members_statuschange sc WHERE sc.at > %(since)s
+            SELECT {_month_of("sc.at")} FROM {{s}}members_statuschange sc WHERE sc.at > {{since}}
             UNION
-            SELECT {_month("sc.at")} FROM members_statuschange sc
+            SELECT {_month_of("sc.at")} FROM {{s}}members_statuschange sc
             WHERE sc.member_id IN (
-                SELECT m.id FROM members_member m WHERE m.created_at > %(since)s
+                SELECT m.id FROM {{s}}members_member m WHERE m.created_at > {{since}}
                 UNION ALL
-                SELECT t.member_id FROM members_memberterm t WHERE t.kind = 'upgrade' AND t.created_at > %(since)s
+                SELECT t.member_id FROM {{s}}members_memberterm t
+                WHERE t.kind = 'upgrade' AND t.created_at > {{since}}
             )
         """,
-        dimension_label=_("status | category"),
     ),
     flow(
         "member_joins",
-        _("New members"),
-        tables=("members_member", _CATEGORY),
-        source=f"members_member m JOIN {_CATEGORY} c ON c.id = m.category_id",
+        tables=("members_member", "members_membershipcategory"),
+        source="{s}members_member m",
         at="m.joined_on",
         at_is_date=True,
+        by="m.category_id",
+        label=f"JOIN {_CATEGORY} c ON c.id = g.key",
         dimension="c.code",
-        # New rows only: a corrected joining date waits for the nightly full recompute.
-        changed="m.created_at",
-        changed_from="members_member m",
-        dimension_label=_("category"),
+        # Members added since, or given their joining date (a join term) or another category
+        # (an upgrade term) since.
+        changed_sql=f"""
+            SELECT DISTINCT {_month_of("m.joined_on", is_date=True)} FROM {{s}}members_member m
+            WHERE m.joined_on IS NOT NULL AND (m.created_at > {{since}} OR m.id IN (
+                SELECT t.member_id FROM {{s}}members_memberterm t
+                WHERE t.kind IN ('join', 'upgrade') AND t.created_at > {{since}}
+            ))
+        """,
     ),
     flow(
         "member_renewals",
-        _("Renewals"),
-        tables=("members_memberterm", _CATEGORY),
-        source=f"members_memberterm t JOIN {_CATEGORY} c ON c.id = t.category_id",
+        tables=("members_memberterm", "members_membershipcategory"),
+        source="{s}members_memberterm t",
         at="t.created_at",
         where="t.kind IN ('renewal', 'reinstatement')",
+        by="t.category_id",
+        label=f"JOIN {_CATEGORY} c ON c.id = g.key",
         dimension="c.code",
-        changed="t.created_at",
-        changed_from="members_memberterm t",
-        dimension_label=_("category"),
-    ),
-    flow(
-        "member_lapses",
-        _("Lapses"),
-        tables=("members_statuschange", "members_member", _CATEGORY),
-        source=(
-            "members_statuschange sc JOIN members_member m ON m.id = sc.member_id "
-            f"JOIN {_CATEGORY} c ON c.id = m.category_id"
-        ),
-        at="sc.at",
-        where="sc.to_status = 'lapsed'",
-        dimension="c.code",
-        changed="sc.at",
-        changed_from="members_statuschange sc",
-        dimension_label=_("category"),
+        changed=_since("t.created_at"),
     ),
     # Dues and revenue ---------------------------------------------------------------------------
     flow(
         "billed",
-        _("Invoiced"),
         tables=("dues_invoice",),
-        source="dues_invoice i",
+        source="{s}dues_invoice i",
         at="i.issued_at",
         # Issued invoices and credit notes (negative totals): the net amount invoiced.
         where="i.number IS NOT NULL AND i.cancelled_at IS NULL",
         dimension="split_part(i.purpose, '.', 1) || '|' || i.currency",
         value="sum(i.total)",
-        changed="GREATEST(i.created_at, i.issued_at, i.cancelled_at)",
-        unit=Unit.MONEY,
-        people=False,
-        dimension_label=_("source | currency"),
+        changed=_since("i.created_at", "i.issued_at", "i.cancelled_at"),
     ),
     flow(
         "revenue",
-        _("Payments received"),
         tables=("dues_payment", "dues_invoice"),
-        source="dues_payment p JOIN dues_invoice i ON i.id = p.invoice_id",
+        source="{s}dues_payment p JOIN {s}dues_invoice i ON i.id = p.invoice_id",
         at="p.confirmed_at",
         where="p.state = 'confirmed'",
         dimension=(
@@ -247,132 +264,101 @@ METRICS: list[Metric] = [
             "|| '|' || p.currency"
         ),
         value="sum(p.amount)",
-        changed="GREATEST(p.created_at, p.confirmed_at)",
-        changed_from="dues_payment p",
-        unit=Unit.MONEY,
-        people=False,
-        dimension_label=_("source | method | currency"),
+        changed=_since("p.created_at", "p.confirmed_at"),
+        changed_from="{s}dues_payment p",
     ),
     flow(
         "refunds",
-        _("Refunds"),
         tables=("dues_refund",),
-        source="dues_refund r",
+        source="{s}dues_refund r",
         at="r.completed_at",
         where="r.state = 'done'",
         dimension="r.currency",
         value="sum(r.amount)",
-        changed="GREATEST(r.created_at, r.completed_at)",
-        unit=Unit.MONEY,
-        people=False,
-        dimension_label=_("currency"),
+        changed=_since("r.created_at", "r.completed_at"),
     ),
     # Meetings -------------------------------------------------------------------------------------
     flow(
         "meetings",
-        _("Meetings held"),
         tables=("meetings_meeting",),
-        source="meetings_meeting mt",
+        source="{s}meetings_meeting mt",
         at="mt.starts_on",
         at_is_date=True,
         where="mt.status NOT IN ('draft', 'cancelled')",
-        changed="mt.updated_at",
-        people=False,
+        changed=_since("mt.updated_at"),
     ),
-    flow(
+    Source(
         "registrations",
-        _("Registrations by meeting"),
         tables=("meetings_registration", "meetings_meeting"),
-        source="meetings_registration r JOIN meetings_meeting mt ON mt.id = r.meeting_id",
-        at="mt.starts_on",
-        at_is_date=True,
-        # Per meeting and status; check-ins are counted as their own status-like dimension so
-        # that one query yields registrations, paid ones and check-ins.
-        dimension="mt.slug || '|' || r.status",
-        changed_sql=_REGISTRATIONS_CHANGED,
-        dimension_label=_("meeting | status"),
-    ),
-    flow(
-        "checkins",
-        _("Check-ins by meeting"),
-        tables=("meetings_registration", "meetings_meeting"),
-        source="meetings_registration r JOIN meetings_meeting mt ON mt.id = r.meeting_id",
-        at="mt.starts_on",
-        at_is_date=True,
-        where="r.checked_in_at IS NOT NULL",
-        dimension="mt.slug",
-        changed_sql=_REGISTRATIONS_CHANGED,
-        dimension_label=_("meeting"),
-    ),
-    flow(
-        "meeting_fees",
-        _("Registration fees by meeting"),
-        tables=("meetings_registration", "meetings_meeting"),
-        source="meetings_registration r JOIN meetings_meeting mt ON mt.id = r.meeting_id",
-        at="mt.starts_on",
-        at_is_date=True,
-        where="r.paid_at IS NOT NULL AND r.status = 'confirmed'",
-        dimension="mt.slug || '|' || r.currency",
-        value="sum(r.total)",
-        changed_sql=_REGISTRATIONS_CHANGED,
-        unit=Unit.MONEY,
-        people=False,
-        dimension_label=_("meeting | currency"),
+        metrics=("registrations", "checkins", "meeting_fees"),
+        # One pass per meeting and status: registrations, check-ins and fees paid, by the month
+        # of the meeting.
+        sql=f"""
+            SELECT v.metric, g.period, v.dimension, sum(v.value) AS value FROM (
+                SELECT {_month_of("mt.starts_on", is_date=True)} AS period, mt.slug, r.status, r.currency,
+                       count(*) AS n, count(r.checked_in_at) AS checked_in,
+                       sum(r.total) FILTER (WHERE r.paid_at IS NOT NULL AND r.status = 'confirmed') AS fees
+                FROM {{s}}meetings_registration r JOIN {{s}}meetings_meeting mt ON mt.id = r.meeting_id
+                WHERE mt.starts_on IS NOT NULL AND {_from_start("mt.starts_on", is_date=True)}
+                GROUP BY 1, 2, 3, 4
+            ) g CROSS JOIN LATERAL (VALUES
+                ('registrations', g.slug || '|' || g.status, g.n),
+                ('checkins', CASE WHEN g.checked_in > 0 THEN g.slug END, g.checked_in),
+                ('meeting_fees', CASE WHEN g.fees IS NOT NULL THEN g.slug || '|' || g.currency END, g.fees)
+            ) v(metric, dimension, value)
+            WHERE v.dimension IS NOT NULL
+            GROUP BY 1, 2, 3
+        """,
+        # Months of the meetings changed, or whose registrations were written, since.
+        changed_sql=f"""
+            SELECT DISTINCT {_month_of("mt.starts_on", is_date=True)} FROM {{s}}meetings_meeting mt
+            WHERE mt.updated_at > {{since}} OR mt.id IN (
+                SELECT r.meeting_id FROM {{s}}meetings_registration r
+                WHERE {_since("r.created_at", "r.paid_at", "r.cancelled_at", "r.checked_in_at")}
+            )
+        """,
     ),
     # Papers and review ----------------------------------------------------------------------------
     flow(
         "submissions",
-        _("Submissions"),
         tables=("reviews_submission",),
-        source="reviews_submission s",
+        source="{s}reviews_submission s",
         at="s.created_at",
         dimension="s.status",
-        changed="s.updated_at",
-        dimension_label=_("status"),
+        changed=_since("s.updated_at"),
     ),
     flow(
         "reviews",
-        _("Review assignments"),
         tables=("reviews_assignment", "reviews_review"),
-        source="reviews_assignment a LEFT JOIN reviews_review rv ON rv.assignment_id = a.id",
+        source="{s}reviews_assignment a LEFT JOIN {s}reviews_review rv ON rv.assignment_id = a.id",
         at="a.created_at",
         dimension="CASE WHEN rv.status = 'submitted' THEN 'submitted' ELSE 'open' END",
-        changed="GREATEST(a.created_at, rv.updated_at)",
-        people=False,
-        dimension_label=_("review status"),
+        changed=_since("a.created_at", "rv.updated_at"),
     ),
     flow(
         "decisions",
-        _("Decisions"),
         tables=("reviews_decision",),
-        source="reviews_decision dc",
+        source="{s}reviews_decision dc",
         at="dc.decided_at",
         dimension="dc.outcome",
-        changed="dc.decided_at",
-        dimension_label=_("decision"),
+        changed=_since("dc.decided_at"),
     ),
     # Secretariat ----------------------------------------------------------------------------------
     flow(
         "staff_grants",
-        _("Staff roles granted"),
         tables=("common_roleassignment",),
-        source="common_roleassignment ra",
+        source="{s}common_roleassignment ra",
         at="ra.created_at",
         dimension="ra.role",
-        changed="ra.created_at",
-        dimension_label=_("role"),
+        changed=_since("ra.created_at"),
     ),
     flow(
         "activity",
-        _("Recorded changes (audit log)"),
         tables=("common_auditentry",),
-        source="common_auditentry ae",
+        source="{s}common_auditentry ae",
         at="ae.created_at",
         dimension="split_part(ae.action, '.', 1)",
-        changed="ae.created_at",
-        people=False,
-        dimension_label=_("area"),
+        changed=_since("ae.created_at"),
     ),
 ]
-
-BY_KEY: dict[str, Metric] = {metric.key: metric for metric in METRICS}
+SOURCE_OF: dict[str, Source] = {key: source for source in SOURCES for key in source.metrics}

@@ -313,32 +313,66 @@ INDICATOR_LABELS = {
 }
 
 
+# The metrics the yearly indicators are computed from.
+SUMMARY_METRICS = ("members", "revenue", "meetings", "registrations", "submissions")
 SUMMARY_SQL = """
-    SELECT extract(year FROM period)::int AS year,
-      COALESCE(sum(value) FILTER (WHERE metric = 'members'
-          AND period = LEAST((date_trunc('year', period) + interval '11 months')::date, %(current)s)
-          AND (dimension LIKE 'active|%%' OR dimension LIKE 'grace|%%')), 0),
-      COALESCE(sum(value) FILTER (WHERE metric = 'revenue' AND dimension LIKE '%%|CNY'), 0),
-      COALESCE(sum(value) FILTER (WHERE metric = 'meetings'), 0),
-      COALESCE(sum(value) FILTER (WHERE metric = 'registrations' AND dimension LIKE '%%|confirmed'), 0),
-      COALESCE(sum(value) FILTER (WHERE metric = 'submissions' AND dimension <> 'withdrawn'), 0)
-    FROM public.board_metricvalue
-    WHERE society_id = %(society)s AND metric IN ('members', 'revenue', 'meetings', 'registrations', 'submissions')
-    GROUP BY 1 ORDER BY 1
+    SELECT t.society_id, t.year, y.* FROM unnest(%(societies)s::int[], %(years)s::int[]) AS t(society_id, year)
+    CROSS JOIN LATERAL (
+        SELECT
+          COALESCE(sum(value) FILTER (WHERE metric = 'members'
+              AND period = LEAST(make_date(t.year, 12, 1), %(current)s)
+              AND (dimension LIKE 'active|%%' OR dimension LIKE 'grace|%%')), 0),
+          COALESCE(sum(value) FILTER (WHERE metric = 'revenue' AND dimension LIKE '%%|CNY'), 0),
+          COALESCE(sum(value) FILTER (WHERE metric = 'meetings'), 0),
+          COALESCE(sum(value) FILTER (WHERE metric = 'registrations' AND dimension LIKE '%%|confirmed'), 0),
+          COALESCE(sum(value) FILTER (WHERE metric = 'submissions' AND dimension <> 'withdrawn'), 0),
+          count(*)
+        FROM public.board_metricvalue
+        WHERE society_id = t.society_id
+          AND metric IN ('members', 'revenue', 'meetings', 'registrations', 'submissions')
+          AND period >= make_date(t.year, 1, 1) AND period < make_date(t.year + 1, 1, 1)
+    ) y
+"""
+FIRST_YEAR_SQL = """
+    SELECT s.id, extract(year FROM r.first)::int, extract(year FROM r.last)::int
+    FROM unnest(%(societies)s::int[]) AS s(id) CROSS JOIN LATERAL (
+        SELECT min(period) AS first, max(period) AS last FROM public.board_metricvalue
+        WHERE society_id = s.id AND metric IN ('members', 'revenue', 'meetings', 'registrations', 'submissions')
+    ) r
 """
 
 
 def summarise_years(society_id: int) -> dict[int, dict]:
-    """One society's indicators for every year of its figures (one query), for YearSummary."""
+    """One society's indicators for every year of its figures, for YearSummary."""
+    return summarise_societies({society_id: None}).get(society_id, {})
+
+
+def summarise_societies(years: dict[int, set[int] | None]) -> dict[int, dict[int, dict]]:
+    """Indicators of several societies (``{society id: years}``; None: every year of its
+    figures), in two queries whatever the count.  Years without figures are left out."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(SUMMARY_SQL, {"society": society_id, "current": current_month()})
+        every = [society_id for society_id, wanted in years.items() if wanted is None]
+        if every:
+            cursor.execute(FIRST_YEAR_SQL, {"societies": every})
+            spans = {s: range(first, last + 1) if first else () for s, first, last in cursor.fetchall()}
+            years = {**years, **{s: set(spans[s]) for s in every}}
+        # Each year with the one before it (growth).
+        pairs = sorted({(s, y) for s, wanted in years.items() for year in wanted for y in (year - 1, year)})
+        cursor.execute(
+            SUMMARY_SQL,
+            {"societies": [p[0] for p in pairs], "years": [p[1] for p in pairs], "current": current_month()},
+        )
         rows = cursor.fetchall()
-    summaries, previous = {}, {}
-    for year, members, revenue, meetings, registrations, submissions in rows:
-        before = previous.get(year - 1, 0)
-        summaries[year] = {
+    found = {(society_id, year): row for society_id, year, *row in rows}
+    summaries: dict[int, dict[int, dict]] = {}
+    for (society_id, year), (members, revenue, meetings, registrations, submissions, count) in found.items():
+        if not count or year not in years[society_id]:
+            continue
+        previous = found.get((society_id, year - 1))
+        before = previous[0] if previous and previous[-1] else 0
+        summaries.setdefault(society_id, {})[year] = {
             "members": int(members),
             "growth": round(float((members - before) / before * 100), 1) if before else 0.0,
             "revenue": float(revenue),
@@ -346,7 +380,6 @@ def summarise_years(society_id: int) -> dict[int, dict]:
             "registrations": int(registrations),
             "submissions": int(submissions),
         }
-        previous[year] = members
     return summaries
 
 

@@ -1,11 +1,12 @@
 """Board tasks: the fill (per society, on a schedule and after events) and the index."""
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from common.tasks import SCHEMA_KWARG, MissingSchema, for_each_society, society_task
+from common.tasks import SCHEMA_KWARG, MissingSchema, society_task
 
 # Events arriving within this many seconds of each other cause one fill.
 REFRESH_DELAY = 60
@@ -26,9 +27,16 @@ def fill_society(full: bool = False):
 
 @shared_task(name="board.fill_all")
 def fill_all(full: bool = False):
-    """Beat entry: one fill task per active society (``full`` nightly, to pick up the rare
-    backdated correction that no change timestamp reveals)."""
-    for_each_society(fill_society, full=full)
+    """Beat entry: fill every active society in one batched fill (``full`` nightly, to pick up
+    the rare backdated correction or deleted row that no change timestamp reveals)."""
+    from board.fill import fill_societies
+    from tenants.models import Society
+
+    with schema_context(get_public_schema_name()):
+        societies = list(
+            Society.objects.exclude(schema_name=get_public_schema_name()).filter(status=Society.Status.ACTIVE)
+        )
+        fill_societies(societies, full=full)
 
 
 @shared_task(name="board.compute_index")
@@ -40,13 +48,18 @@ def compute_index():
         return compute_index_scores(actor=None)
 
 
-def request_refresh(schema_name: str, *, delay: int = REFRESH_DELAY) -> None:
-    """Ask for a fill of ``schema_name``'s board figures ``delay`` seconds after the current
-    transaction commits (nothing happens if it rolls back).
+def request_refresh(schema_name: str | None = None, *, delay: int | None = None) -> None:
+    """Ask for a fill of ``schema_name``'s (default: the current society's) board figures
+    ``delay`` seconds after the current transaction commits (nothing happens if it rolls back).
 
     Other apps call this after writes the board counts (a payment confirmed, a member lapsed).
-    Debounced: while a fill is pending for the society, further requests add nothing.
+    Debounced through Redis: while a fill is pending for the society, further requests add
+    nothing, so a burst of events queues one fill.  ``delay`` defaults to the setting
+    ``BOARD_REFRESH_DELAY`` (else :data:`REFRESH_DELAY`).
     """
+    schema_name = schema_name or connection.schema_name
+    if delay is None:
+        delay = getattr(settings, "BOARD_REFRESH_DELAY", REFRESH_DELAY)
     if not schema_name or schema_name == get_public_schema_name():
         raise MissingSchema("request_refresh() needs a society schema")
 

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from board.tasks import request_refresh
 from common.audit import audited, record_audit
 from members.models import (
     TRANSITIONS,
@@ -116,6 +117,7 @@ def set_status(*, member: Member, to_status: str, actor, reason: str = "") -> Me
             actor_label=(getattr(actor, "email", "") or "system")[:254],
             reason=reason,
         )
+    request_refresh()  # the board's member figures
     return member
 
 
@@ -159,6 +161,7 @@ def activate(*, member: Member, category: MembershipCategory, actor, reason: str
     member.term_start, member.term_end = term_start, term_end
     member.save(update_fields=["number", "category", "joined_on", "term_start", "term_end", "updated_at"])
     MemberTerm.objects.create(member=member, category=category, kind=kind, starts_on=term_start, ends_on=term_end)
+    request_refresh()  # the board's joins and renewals
     if member.status != S.ACTIVE:
         set_status(member=member, to_status=S.ACTIVE, actor=actor, reason=reason)
     if member.user_id:

@@ -254,6 +254,9 @@ class Member(PersonProfile):
             models.Index(fields=["term_end"], name="member_term_end"),
             models.Index(fields=["name_zh"], name="member_name_zh_order"),
             models.Index(fields=["category", "name_zh"], name="member_category_name"),
+            # The board's incremental fill: members added since its mark, joins of a month.
+            models.Index(fields=["created_at"], name="member_created_at"),
+            models.Index(fields=["joined_on"], name="member_joined_on"),
         ]
 
     def __str__(self):
@@ -282,6 +285,8 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # The board's incremental fill reads the changes since a time.
+        indexes = [models.Index(fields=["at"], name="statuschange_at")]
 
 
 class TermKind(models.TextChoices):
@@ -302,6 +307,8 @@ class MemberTerm(models.Model):
 
     class Meta:
         ordering = ["starts_on", "id"]
+        # The board's incremental fill: terms written since its mark, renewals of a month.
+        indexes = [models.Index(fields=["created_at"], name="memberterm_created_at")]
 
 
 class ApplicationStatus(models.TextChoices):

@@ -11,6 +11,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -44,6 +45,9 @@ def pytest_configure(config):
     settings.CACHES["default"]["LOCATION"] = url
     settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = celery_url
     app.conf.broker_url = app.conf.result_backend = celery_url
+    # Board refreshes that events ask for run at once, within the test that caused them, not a
+    # minute later in another test whose societies happen to have the same schema names.
+    settings.BOARD_REFRESH_DELAY = 0
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +62,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_host_cache():
+    """Each test starts without the cache keys and queued tasks of the tests before it (society
+    schema names repeat from test to test; the database is rolled back, Redis is not)."""
     from tenants.middleware import forget_host
 
     forget_host()
+    redis_client = cache._cache.get_client(write=True)
+    stale = [key for pattern in ("s_*", "society_template:*") for key in redis_client.scan_iter(match=pattern)]
+    if stale:
+        redis_client.delete(*stale)
+    redis_client.delete("celery")  # the Celery queue on this process's Redis database
     yield
     forget_host()
     connection.set_schema_to_public()

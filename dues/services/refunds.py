@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from board.tasks import request_refresh
 from common.audit import record_audit
 from dues import emails
 from dues.errors import DuesError
@@ -117,6 +118,7 @@ def complete_refund(*, refund_id: int, stripe_refund_id: str | None, actor) -> b
         credit = create_credit_note(invoice=payment.invoice, amount=refund.amount, reason=refund.reason, actor=actor)
         refund.credit_note = credit
         refund.save(update_fields=["state", "completed_at", "stripe_refund_id", "credit_note"])
+        request_refresh()  # the board's refunds and invoiced amounts
         record_audit(
             actor=actor,
             action="dues.complete_refund",

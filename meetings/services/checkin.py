@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from board.tasks import request_refresh
 from common.audit import record_audit
 from meetings.models import Registration
 
@@ -47,5 +48,6 @@ def check_in(*, meeting, ticket_code: str = "", registration_id: int | None = No
         reg.checked_in_at = now
         reg.checked_in_by = actor if getattr(actor, "pk", None) else None
         reg.save(update_fields=["checked_in_at", "checked_in_by"])
+        request_refresh()  # the board's check-ins
         record_audit(actor=actor, action="meetings.check_in", obj=reg, after={"checked_in_at": now})
         return CheckinResult(reg, "checked_in", _("Checked in: %(name)s.") % {"name": reg.name})

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from board.tasks import request_refresh
 from common.audit import record_audit
 from reviews.exceptions import ReviewsError
 from reviews.models import Decision, NotificationTemplate, Outcome, Submission
@@ -38,6 +39,7 @@ def decide(*, actor, submission: Submission, outcome: str) -> Decision:
         decision.outcome = outcome
         decision.decided_by = actor
         decision.save()
+        request_refresh()  # the board's decisions
         record_audit(
             actor=actor, action="reviews.decide", obj=submission, before={"outcome": before}, after={"outcome": outcome}
         )

@@ -60,3 +60,30 @@ def test_beat_fan_out_fills_every_society(society_a, society_b, in_schema, celer
 def test_request_refresh_needs_a_society():
     with pytest.raises(MissingSchema):
         request_refresh("public")
+
+
+@committed
+def test_an_event_refreshes_the_board_through_the_worker(
+    society_a, society_b, in_schema, make_user, settings, celery_worker_thread
+):
+    from board.fill import fill_society
+    from meetings.models import Registration
+    from meetings.services.checkin import check_in
+
+    settings.BOARD_REFRESH_DELAY = 0
+    with in_schema(society_a):
+        meeting = seed_meetings(prefix="ci", starts_on=date(2025, 9, 1), registrations=[("confirmed", False)] * 2)
+    fill_society(society=society_a)
+    assert not MetricValue.objects.filter(society=society_a, metric="checkins").exists()
+    desk = make_user("desk@alpha.example.cn")
+    with in_schema(society_a):
+        for registration in Registration.objects.filter(meeting=meeting):
+            # A burst of events: at most one fill is queued while one is pending.
+            assert check_in(meeting=meeting, registration_id=registration.pk, actor=desk).ok
+    assert wait_for(lambda: MetricValue.objects.filter(society=society_a, metric="checkins").exists())
+    assert wait_for(
+        lambda: dict(
+            MetricValue.objects.filter(society=society_a, metric="checkins").values_list("dimension", "value")
+        ) == {"ci-202509": 2}
+    )
+    assert not MetricValue.objects.filter(society=society_b).exists()

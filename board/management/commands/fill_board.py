@@ -4,7 +4,7 @@ beat does every 15 minutes), then recompute the evaluation index."""
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import get_public_schema_name
 
-from board.fill import fill_society
+from board.fill import fill_societies
 from board.services import compute_index_scores
 from tenants.models import Society
 
@@ -25,7 +25,9 @@ class Command(BaseCommand):
             unknown = set(society) - set(societies.values_list("slug", flat=True))
             if unknown:
                 raise CommandError(f"unknown society: {', '.join(sorted(unknown))}")
+        societies = list(societies)
+        reports = fill_societies(societies, full=full)
         for row in societies:
-            report = fill_society(society=row, full=full)
+            report = reports[row.pk]
             self.stdout.write(f"{row.slug}: {len(report.filled)} metrics filled, skipped: {report.skipped or '-'}")
         self.stdout.write(f"index: {compute_index_scores()} scores stored")
