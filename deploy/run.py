@@ -1,4 +1,4 @@
-"""``make run``: services, migrations, demo data, then web + Celery worker + beat (+ fake Stripe).
+"""``make run``: services, the fake Stripe server, migrations, demo data, then web + Celery worker + beat.
 
 Ctrl-C stops everything, the embedded PostgreSQL and Redis included; data stays in .data/.
 """
@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 from deploy import services
 from deploy.django_env import ROOT, VENV_BIN, ensure_database, prepare
@@ -32,21 +33,31 @@ def main() -> int:
         print("Stopped. Data is kept in .data/; `make run` starts again where you left off.")
 
 
+def wait_for(url: str, timeout: float = 15.0) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 def serve(env: dict) -> int:
+    children: list[subprocess.Popen] = []
+    try:
+        return _serve(env, children)
+    finally:
+        stop_children(children)
+
+
+def _serve(env: dict, children: list[subprocess.Popen]) -> int:
     ensure_database(env, env.get("DATABASE_NAME", "xuehui"))
     port = env["PORT"]
     base = env.get("BASE_DOMAIN", "localhost")
     DATA.mkdir(parents=True, exist_ok=True)
     (DATA / "mail").mkdir(exist_ok=True)
-    print("• migrating …", flush=True)
-    manage(env, "migrate_schemas", "--noinput", quiet=True)
-    manage(env, "collectstatic", "--noinput", quiet=True)
-    seeded = DATA / ".seeded"
-    if not seeded.exists():
-        print("• seeding the demo …", flush=True)
-        manage(env, "seed_demo")
-        seeded.touch()
-    children: list[subprocess.Popen] = []
     logs = DATA / "logs"
     logs.mkdir(exist_ok=True)
 
@@ -56,8 +67,10 @@ def serve(env: dict) -> int:
         children.append(proc)
         return proc
 
-    if not env.get("STRIPE_SECRET_KEY"):
+    fake_stripe = not env.get("STRIPE_SECRET_KEY")
+    if fake_stripe:
         # No real Stripe account: the fake server plays Stripe (hosted checkout, signed webhooks).
+        # It starts first so that the demo societies can be connected to it before the site opens.
         env["STRIPE_API_BASE"] = "http://127.0.0.1:12111"
         start(
             "fakestripe",
@@ -77,6 +90,20 @@ def serve(env: dict) -> int:
                 "http://localhost:12111",
             ],
         )
+    print("• migrating …", flush=True)
+    manage(env, "migrate_schemas", "--noinput", quiet=True)
+    manage(env, "collectstatic", "--noinput", quiet=True)
+    seeded = DATA / ".seeded"
+    if not seeded.exists():
+        print("• seeding the demo …", flush=True)
+        manage(env, "seed_demo")
+        seeded.touch()
+    if fake_stripe:
+        if wait_for(f"{env['STRIPE_API_BASE']}/_fake/health"):
+            # Every start, so that a demo seeded before this step existed is connected too.
+            manage(env, "connect_fake_stripe")
+        else:
+            print(f"the fake Stripe server did not start (see {logs / 'fakestripe.log'}); bank transfer only")
     start(
         "web",
         [
@@ -132,25 +159,26 @@ Press Ctrl-C to stop.""",
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping:
-            for proc in children:
-                if proc.poll() is not None:
-                    print(f"a process stopped (exit {proc.returncode}): see {logs}", file=sys.stderr)
-                    stopping = True
-            time.sleep(0.5)
-    finally:
-        print("\nStopping …", flush=True)
+    while not stopping:
         for proc in children:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.time() + 15
-        for proc in children:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.time()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+            if proc.poll() is not None:
+                print(f"a process stopped (exit {proc.returncode}): see {logs}", file=sys.stderr)
+                stopping = True
+        time.sleep(0.5)
+    print("\nStopping …", flush=True)
     return 0
+
+
+def stop_children(children: list[subprocess.Popen]) -> None:
+    for proc in children:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.time() + 15
+    for proc in children:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,11 @@
 one transfer awaiting finance's confirmation, the rest open).  Called by ``seed_demo``; idempotent."""
 
 import datetime
+import json
+import urllib.request
 from decimal import Decimal
+
+from django.conf import settings as django_settings
 
 from common.files import store_file
 from common.models import Role
@@ -10,6 +14,7 @@ from common.pdf.samples import sample_logo, sample_seal
 from dues.models import BankTransfer, Invoice, InvoiceSettings
 from dues.selectors import invoice_settings
 from dues.services import confirm_bank_transfer, create_invoice, start_bank_transfer, submit_transfer_slip
+from dues.services.connect import refresh_account, start_onboarding
 
 DEMO_PURPOSE = "membership.demo"
 FEES = [Decimal("300.00"), Decimal("500.00"), Decimal("200.00")]
@@ -76,3 +81,32 @@ def seed(*, society, people, stdout) -> None:
         if index == 0:
             confirm_bank_transfer(transfer=transfer, actor=finance)
     stdout.write(f"  dues: {len(invoices)} invoices, 1 paid by transfer, 1 transfer awaiting confirmation")
+
+
+def fake_stripe_base() -> str | None:
+    """The fake Stripe server's address when this installation talks to it (never real Stripe)."""
+    base = django_settings.STRIPE_API_BASE
+    if not django_settings.STRIPE_FAKE or not base:
+        return None
+    try:
+        with urllib.request.urlopen(f"{base}/_fake/health", timeout=5) as response:
+            return base if json.load(response).get("ok") else None
+    except OSError:
+        return None
+
+
+def connect_fake_stripe(*, society, base: str, stdout) -> bool:
+    """Connect the society (current schema) to the fake Stripe as an administrator would: create
+    its account, "finish" the hosted onboarding, record that it can take payments.  Idempotent."""
+    if invoice_settings().stripe_charges_enabled:
+        return False
+    host = f"{society.slug}.{django_settings.BASE_DOMAIN}{django_settings.SITE_PORT_SUFFIX}"
+    console = f"{django_settings.SITE_SCHEME}://{host}/dues/console/stripe/"
+    start_onboarding(return_url=f"{console}?returned=1", refresh_url=console, actor=None)
+    account = invoice_settings().stripe_account_id
+    request = urllib.request.Request(f"{base}/_fake/accounts/{account}/onboard", data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+    refresh_account(account_id=account, actor=None)
+    stdout.write(f"  dues: {society.slug} connected to the fake Stripe ({account}): card, Alipay, WeChat Pay")
+    return True

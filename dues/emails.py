@@ -1,8 +1,10 @@
 """The e-mails dues sends, each after the commit of the change it reports (never twice: the
 callers send only on the transition, which happens once under the row lock)."""
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 
@@ -43,5 +45,36 @@ def refund_done(refund, credit_note) -> None:
             "currency": refund.currency,
             "number": invoice.number,
             "credit": credit_note.number,
+        },
+    )
+
+
+def _site_link(path: str) -> str:
+    from tenants.services import current_society
+
+    host = f"{current_society().slug}.{settings.BASE_DOMAIN}{settings.SITE_PORT_SUFFIX}"
+    return f"{settings.SITE_SCHEME}://{host}{path}"
+
+
+def auto_charge_failed(payment, *, retry_on) -> None:
+    """The saved card was declined for a renewal invoice: how to pay by hand, and whether we try again."""
+    invoice = payment.invoice
+    if retry_on:
+        next_step = _("We will try the card again on %(date)s.") % {"date": retry_on.isoformat()}
+    else:
+        next_step = _("We will not try this card again for this invoice.")
+    _send_after_commit(
+        invoice.buyer.get("email", ""),
+        _("Automatic payment of invoice %(number)s failed") % {"number": invoice.number},
+        _(
+            "We could not charge your saved card %(amount)s %(currency)s for invoice %(number)s. %(next_step)s "
+            "You can pay the invoice yourself here: %(link)s"
+        )
+        % {
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "number": invoice.number,
+            "next_step": next_step,
+            "link": _site_link(reverse("dues:pay", args=[invoice.pk])),
         },
     )

@@ -26,6 +26,21 @@ class PayForm(forms.Form):
     method = forms.ChoiceField(
         label=_("How would you like to pay?"), choices=Payment.Provider.choices, widget=forms.RadioSelect
     )
+    save_card = forms.BooleanField(
+        label=_("Save this card and renew automatically (card only)"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"role": "switch", "data-testid": "save-card"}),
+    )
+
+    def __init__(self, *args, online: bool, can_save_card: bool, consent: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if not online:
+            choices = self.fields["method"].choices
+            self.fields["method"].choices = [c for c in choices if c[0] != Payment.Provider.STRIPE]
+        if can_save_card:
+            self.fields["save_card"].help_text = consent
+        else:
+            del self.fields["save_card"]
 
 
 class TransferSlipForm(forms.Form):

@@ -311,6 +311,11 @@ class Payment(models.Model):
     stripe_checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
     method_detail = models.CharField(max_length=40, blank=True)  # card / alipay / wechat_pay
+    # The member asked Checkout to keep the card for automatic renewal (card-only Checkout).
+    save_card = models.BooleanField(default=False)
+    # Charged automatically with the member's saved card (no Checkout, no member present).
+    off_session = models.BooleanField(default=False)
+    failure_code = models.CharField(max_length=60, blank=True)  # Stripe's code / decline code
     checkout_url = models.URLField(max_length=1000, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -325,6 +330,43 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.get_provider_display()} {self.amount} {self.currency} ({self.state})"
+
+
+class AutoRenewal(models.Model):
+    """A person's Stripe customer on the society's connected account, the card they saved there
+    (shown as brand, last four digits and expiry; the card itself stays at Stripe) and whether
+    renewal invoices may be charged to it automatically.  One row per person and society."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    stripe_customer_id = models.CharField(max_length=255, unique=True)
+    stripe_payment_method_id = models.CharField(max_length=255, blank=True)
+    card_brand = models.CharField(max_length=30, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    card_exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The Checkout payment that saved the current card: an older payment's late webhook never
+    # brings back a card the member has since removed or replaced.
+    saved_by_payment = models.ForeignKey("Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    enabled = models.BooleanField(default=False)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("automatic renewal")
+        verbose_name_plural = _("automatic renewals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enabled=False) | ~Q(stripe_payment_method_id=""), name="dues_auto_renewal_needs_card"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.card_brand} {self.card_last4}".strip() or self.stripe_customer_id
+
+    @property
+    def has_card(self) -> bool:
+        return bool(self.stripe_payment_method_id)
 
 
 class BankTransfer(models.Model):

@@ -56,6 +56,11 @@ def application_fee_for(amount: Decimal, currency: str = "CNY") -> Decimal:
     return (amount * percent / Decimal(100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def _label(invoice) -> str:
+    """What the member sees on the Checkout page and the card statement's detail."""
+    return f"{invoice.number} {invoice.lines.first().description}"[:250]
+
+
 class StripeProvider:
     key = Payment.Provider.STRIPE
 
@@ -71,30 +76,45 @@ class StripeProvider:
             options["idempotency_key"] = stripe_client.idempotency_key(*key_parts)
         return options
 
-    def start(self, payment: Payment, *, success_url: str, cancel_url: str):
-        """Create (or, with the same key, get back) the Checkout Session for this attempt."""
+    @staticmethod
+    def _metadata(payment: Payment) -> dict:
+        return {
+            "xuehui_schema": connection.schema_name,
+            "xuehui_payment_id": str(payment.pk),
+            "invoice_number": payment.invoice.number,
+        }
+
+    def _intent_data(self, payment: Payment) -> dict:
+        data = {"metadata": self._metadata(payment)}
+        fee = to_minor(payment.application_fee, payment.currency)
+        if fee:
+            data["application_fee_amount"] = fee
+        return data
+
+    def start(self, payment: Payment, *, success_url: str, cancel_url: str, customer: str = ""):
+        """Create (or, with the same key, get back) the Checkout Session for this attempt.
+
+        With ``payment.save_card`` the session takes cards only and keeps the card on ``customer``
+        for later off-session charges (Alipay and WeChat Pay are one-off methods)."""
         invoice = payment.invoice
         currency = payment.currency.lower()
         methods = ["card", "alipay", "wechat_pay"] if payment.currency in WALLET_CURRENCIES else ["card"]
-        metadata = {
-            "xuehui_schema": connection.schema_name,
-            "xuehui_payment_id": str(payment.pk),
-            "invoice_number": invoice.number,
-        }
-        intent_data = {"metadata": metadata}
-        fee = to_minor(payment.application_fee, payment.currency)
-        if fee:
-            intent_data["application_fee_amount"] = fee
+        metadata = self._metadata(payment)
+        intent_data = self._intent_data(payment)
+        if payment.save_card:
+            methods = ["card"]
+            intent_data["setup_future_usage"] = "off_session"
         params = {
             "mode": "payment",
             "client_reference_id": str(payment.pk),
-            "customer_email": invoice.buyer.get("email") or None,
+            "customer": customer or None,
+            "customer_email": None if customer else invoice.buyer.get("email") or None,
             "line_items": [
                 {
                     "price_data": {
                         "currency": currency,
                         "unit_amount": to_minor(payment.amount, payment.currency),
-                        "product_data": {"name": f"{invoice.number} {invoice.lines.first().description}"[:250]},
+                        "product_data": {"name": _label(invoice)},
                     },
                     "quantity": 1,
                 }
@@ -111,6 +131,43 @@ class StripeProvider:
         return self.client.v1.checkout.sessions.create(
             params, self._options("checkout", connection.schema_name, payment.pk)
         )
+
+    def charge_saved_card(self, payment: Payment, *, customer: str, payment_method: str):
+        """Charge a saved card with nobody present (PaymentIntent, ``off_session``, confirmed at
+        once).  The key comes from the attempt row, so a repeat gets the first answer back.
+        A decline raises ``stripe.CardError`` with ``error.payment_intent``."""
+        params = {
+            "amount": to_minor(payment.amount, payment.currency),
+            "currency": payment.currency.lower(),
+            "customer": customer,
+            "payment_method": payment_method,
+            "payment_method_types": ["card"],
+            "off_session": True,
+            "confirm": True,
+            "description": _label(payment.invoice),
+            **self._intent_data(payment),
+        }
+        return self.client.v1.payment_intents.create(
+            params, self._options("offsession", connection.schema_name, payment.pk)
+        )
+
+    def create_customer(self, *, user) -> str:
+        """The person's Customer on the connected account, once per person (key from our ids)."""
+        customer = self.client.v1.customers.create(
+            {
+                "email": user.email,
+                "name": getattr(user, "name", "") or user.email,
+                "metadata": {"xuehui_schema": connection.schema_name, "xuehui_user_id": str(user.pk)},
+            },
+            self._options("customer", connection.schema_name, user.pk),
+        )
+        return customer.id
+
+    def retrieve_payment_method(self, payment_method_id: str):
+        return self.client.v1.payment_methods.retrieve(payment_method_id, None, self._options())
+
+    def detach_payment_method(self, payment_method_id: str):
+        return self.client.v1.payment_methods.detach(payment_method_id, None, self._options())
 
     def retrieve_session(self, session_id: str):
         return self.client.v1.checkout.sessions.retrieve(

@@ -6,7 +6,7 @@ from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dues.models import ZERO, BankTransfer, Invoice, InvoiceSettings, Payment, Refund
+from dues.models import ZERO, AutoRenewal, BankTransfer, Invoice, InvoiceSettings, Payment, Refund
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -128,3 +128,21 @@ def period_bounds(date_from: datetime.date, date_to: datetime.date):
     start = datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz)
     end = datetime.datetime.combine(date_to, datetime.time.max, tzinfo=tz)
     return start, end
+
+
+def auto_renewal_of(user) -> AutoRenewal | None:
+    """The person's saved card and automatic-renewal choice in this society, if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return AutoRenewal.objects.filter(user=user).first()
+
+
+def auto_renewal_users():
+    """Ids of the people whose renewal invoices are charged to their saved card (a subquery)."""
+    return AutoRenewal.objects.filter(enabled=True).exclude(stripe_payment_method_id="").values("user_id")
+
+
+def online_payment_ready() -> bool:
+    """The society can take card/Alipay/WeChat Pay payments (a connected, enabled Stripe account)."""
+    settings = invoice_settings()
+    return bool(settings.stripe_account_id and settings.stripe_charges_enabled)

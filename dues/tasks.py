@@ -35,3 +35,12 @@ def reconcile_payments(days: int = 2, heal: bool = True):
 def reconcile_all_societies():
     """The nightly fan-out (beat): one reconciliation per society."""
     for_each_society(reconcile_payments)
+
+
+@society_task(name="dues.charge_saved_card")
+def charge_saved_card(invoice_id: int, today: str | None = None):
+    """One off-session try for an open invoice, when the retry schedule says one is due."""
+    from dues.services.autorenewal import charge_saved_card as charge
+
+    day = datetime.date.fromisoformat(today) if today else None
+    return charge(invoice_id=invoice_id, today=day, actor=None)

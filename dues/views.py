@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 from dues import services
 from dues.errors import DuesError
 from dues.forms import FapiaoRequestForm, PayForm, TransferSlipForm
-from dues.models import Payment
-from dues.selectors import invoice_for_user, invoice_settings, invoices_for_user
+from dues.models import AutoRenewal, Payment
+from dues.selectors import invoice_for_user, invoice_settings, invoices_for_user, online_payment_ready
+from dues.services.autorenewal import consent_text
 
 
 def _own_invoice(request, invoice_id: int):
@@ -45,13 +46,16 @@ def invoice_detail(request, invoice_id: int):
 @login_required
 def pay(request, invoice_id: int):
     invoice = _own_invoice(request, invoice_id)
-    settings = invoice_settings()
-    online = bool(settings.stripe_account_id and settings.stripe_charges_enabled)
+    online = online_payment_ready()
+    # Automatic renewal is offered for membership dues the member pays for themself.
+    can_save_card = online and invoice.purpose.startswith("membership.") and invoice.buyer_user_id == request.user.pk
     form = PayForm(
-        request.POST or None, initial={"method": Payment.Provider.STRIPE if online else Payment.Provider.BANK_TRANSFER}
+        request.POST or None,
+        initial={"method": Payment.Provider.STRIPE if online else Payment.Provider.BANK_TRANSFER},
+        online=online,
+        can_save_card=can_save_card,
+        consent=consent_text() if can_save_card else "",
     )
-    if not online:
-        form.fields["method"].choices = [c for c in form.fields["method"].choices if c[0] != Payment.Provider.STRIPE]
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["method"] == Payment.Provider.STRIPE:
@@ -61,6 +65,7 @@ def pay(request, invoice_id: int):
                     success_url=request.build_absolute_uri(reverse("dues:checkout_return", args=[invoice.pk])),
                     cancel_url=back,
                     actor=request.user,
+                    save_card=bool(form.cleaned_data.get("save_card")),
                 )
                 return redirect(payment.checkout_url)
             services.start_bank_transfer(invoice=invoice, actor=request.user)
@@ -84,6 +89,8 @@ def checkout_return(request, invoice_id: int):
         payment.refresh_from_db()
     if payment is not None and payment.state == Payment.State.CONFIRMED:
         messages.success(request, _("Thank you: your payment has been received."))
+        if payment.save_card and AutoRenewal.objects.filter(saved_by_payment=payment, enabled=True).exists():
+            messages.success(request, _("Your card is saved and automatic renewal is on."))
     else:
         messages.info(request, _("Your payment is being confirmed; this page will show it shortly."))
     return redirect("dues:invoice", invoice.pk)

@@ -1,8 +1,11 @@
-"""The renewal job: renewal charges N days before expiry, reminders, grace, lapse.
+"""The renewal job: renewal charges N days before expiry, reminders, grace, lapse, and the
+saved-card charge for members with automatic renewal on.
 
 ``run_renewals(today=...)`` is idempotent: a renewal charge is unique per member and term, a
 reminder per member, term and offset, and status moves only happen once by construction.  Each
-member is handled in its own short transaction so one bad row does not stop the run.
+member is handled in its own short transaction so one bad row does not stop the run.  Open
+renewal invoices of members with automatic renewal are handed to ``dues.charge_saved_card``
+every run; dues keeps the retry schedule and never charges an invoice twice.
 """
 
 import datetime
@@ -12,6 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from common.audit import record_audit
+from common.tasks import enqueue
+from dues.selectors import auto_renewal_users
+from dues.tasks import charge_saved_card
 from members.lifecycle import open_charge, send_email_on_commit, set_status, settle_charge, site_link, term_for
 from members.models import (
     ChargeStatus,
@@ -28,16 +34,22 @@ S = MemberStatus
 def run_renewals(*, today: datetime.date, actor=None) -> dict:
     """One pass of the renewal job for the current society; returns what it did."""
     rules = MembershipSettings.current()
-    done = {"charges": 0, "reminders": 0, "grace": 0, "lapsed": 0}
+    done = {"charges": 0, "card_charges_queued": 0, "reminders": 0, "grace": 0, "lapsed": 0}
     horizon = today + datetime.timedelta(days=rules.renewal_lead_days)
     due = Member.objects.filter(status__in=[S.ACTIVE, S.GRACE], term_end__isnull=False, term_end__lte=horizon)
     for member in due.select_related("category").iterator(chunk_size=500):
         if _ensure_renewal_charge(member=member, actor=actor):
             done["charges"] += 1
+    for invoice_id in _auto_renewal_invoices():
+        enqueue(charge_saved_card, invoice_id=invoice_id, today=today.isoformat())
+        done["card_charges_queued"] += 1
     offsets = sorted({int(x) for x in rules.reminder_offsets}, reverse=True)
     for offset in offsets:
         target = today + datetime.timedelta(days=offset)
-        unpaid = Member.objects.filter(status__in=[S.ACTIVE, S.GRACE], term_end=target)
+        # Members with automatic renewal get no reminders: a failed charge e-mails them itself.
+        unpaid = Member.objects.filter(status__in=[S.ACTIVE, S.GRACE], term_end=target).exclude(
+            user_id__in=auto_renewal_users()
+        )
         for member in unpaid.iterator(chunk_size=500):
             if _send_reminder(member=member, offset=offset):
                 done["reminders"] += 1
@@ -58,6 +70,19 @@ def run_renewals(*, today: datetime.date, actor=None) -> dict:
                 ).update(status=ChargeStatus.CANCELLED)
                 done["lapsed"] += 1
     return done
+
+
+def _auto_renewal_invoices() -> list[int]:
+    """Open renewal invoices of members in good standing who chose automatic renewal."""
+    return list(
+        MembershipCharge.objects.filter(
+            purpose="membership.renewal",
+            status=ChargeStatus.OPEN,
+            invoice_id__isnull=False,
+            member__status__in=[S.ACTIVE, S.GRACE],
+            member__user_id__in=auto_renewal_users(),
+        ).values_list("invoice_id", flat=True)
+    )
 
 
 def _ensure_renewal_charge(*, member: Member, actor) -> bool:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from members import views, views_console, views_import
+from members import views, views_auto_renewal, views_console, views_import
 
 app_name = "members"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("me/profile/", views.profile, name="profile"),
     path("me/resign/", views.resign, name="resign"),
+    path("me/auto-renewal/", views_auto_renewal.auto_renewal, name="auto_renewal"),
+    path(
+        "me/auto-renewal/<int:plan_id>/<str:action>/",
+        views_auto_renewal.auto_renewal_action,
+        name="auto_renewal_action",
+    ),
     path("me/data/", views.my_data, name="my_data"),
     path("me/delete/", views.request_deletion, name="request_deletion"),
     path("endorse/<str:token>/", views.endorse, name="endorse"),

@@ -165,15 +165,27 @@ class FakeStripe:
             "public_url": self.public_url,
         }
 
-    def pay_checkout_session(self, session_id: str, method: str = "card", *, silent: bool = False) -> dict:
-        """What clicking "pay" on the hosted page does; ``silent`` records the events but sends none."""
+    def pay_checkout_session(
+        self, session_id: str, method: str = "card", *, silent: bool = False, card: str | None = None
+    ) -> dict:
+        """What clicking "pay" on the hosted page does; ``silent`` records the events but sends none;
+        ``card`` pays with one of Stripe's test cards (e.g. ``pm_card_authenticationRequired``)."""
         return self._control(
-            session_id, "checkout.session", lambda ctx, s: checkout.pay_session(ctx, s, method), deliver=not silent
+            session_id,
+            "checkout.session",
+            lambda ctx, s: checkout.pay_session(ctx, s, method, card=card),
+            deliver=not silent,
         )
 
     def decline_checkout_session(self, session_id: str, method: str = "card") -> dict:
         return self._control(
             session_id, "checkout.session", lambda ctx, s: checkout.pay_session(ctx, s, method, fail=True)
+        )
+
+    def decline_future_charges(self, payment_method_id: str, code: str = "generic_decline") -> dict:
+        """From now on every charge on this (saved) card fails with ``code``."""
+        return self._control(
+            payment_method_id, "payment_method", lambda ctx, pm: connect.decline_future_charges(ctx, pm, code)
         )
 
     def complete_onboarding(self, account_id: str) -> dict:

@@ -301,8 +301,11 @@ def redirect_url(session: dict) -> str | None:
     return url.replace("{CHECKOUT_SESSION_ID}", session["id"]) if url else None
 
 
-def pay_session(ctx, session: dict, method: str, *, fail: bool = False) -> bool:
-    """The customer pays (or is declined) on the hosted page. Returns whether the payment went through."""
+def pay_session(ctx, session: dict, method: str, *, fail: bool = False, card: str | None = None) -> bool:
+    """The customer pays (or is declined) on the hosted page. Returns whether the payment went through.
+
+    ``card`` names one of Stripe's test cards (``pm_card_authenticationRequired``...) to pay with
+    instead of an ordinary Visa."""
     expire_if_due(ctx, session)
     if session["status"] != "open":
         raise invalid(
@@ -317,8 +320,16 @@ def pay_session(ctx, session: dict, method: str, *, fail: bool = False) -> bool:
     email = session["customer_email"] or PAYER["email"]
     if session["customer"]:
         email = ctx.get(session["customer"], "customer")["email"] or email
-    pm = objects.payment_method(method, billing_email=email)
-    ctx.add(pm, decline_code="generic_decline" if fail and method == "card" else None)
+    card = card or "pm_card_visa"
+    if card not in objects.TEST_CARDS or (method != "card" and card != "pm_card_visa"):
+        raise invalid(f"Pay with card and one of Stripe's test cards, not {card!r}.", param="card")
+    brand, last4, decline = objects.TEST_CARDS[card]
+    if method != "card":
+        decline = None
+    elif fail:
+        decline = "generic_decline"
+    pm = objects.payment_method(method, brand=brand, last4=last4, billing_email=email)
+    ctx.add(pm, decline_code=decline)
     if session["mode"] == "payment":
         ok = _pay_payment_mode(ctx, session, extra, pm, email, fail)
     elif session["mode"] == "subscription":

@@ -13,6 +13,10 @@ _METHOD_LABELS = {
     "alipay": ("支付宝支付", "Pay with Alipay"),
     "wechat_pay": ("微信支付", "Pay with WeChat Pay"),
 }
+# Stripe test cards that pay now (the payer is present) but fail when charged again off-session.
+_LATER_FAILING_CARDS = [
+    ("pm_card_authenticationRequired", "用需验证的卡支付 4000 0027 6000 3184", "Pay with a card needing 3-D Secure"),
+]
 _STATUS_LABELS = {
     "complete": ("支付已完成", "This payment is complete."),
     "expired": ("支付会话已过期", "This checkout session has expired."),
@@ -84,6 +88,11 @@ def render_checkout(session: dict, items: list[dict], *, merchant: str | None = 
         f"{_bilingual('模拟失败：' + _METHOD_LABELS[m][0], 'Simulate a declined ' + m)}</button>"
         for m in methods
     )
+    if "card" in methods:
+        declines += "".join(
+            f'<button class="secondary" name="card" value="{card}">{_bilingual(zh, en)}</button>'
+            for card, zh, en in _LATER_FAILING_CARDS
+        )
     parts.append(
         f'<form method="post" action="/checkout/{escape(session["id"])}">{buttons}'
         f"<details><summary>{_bilingual('测试工具', 'Test tools')}</summary>{declines}</details></form>"

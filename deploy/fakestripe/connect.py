@@ -262,6 +262,18 @@ def decline_code_of(ctx, pm: dict) -> str | None:
     return ctx.extra(pm["id"]).get("decline_code")
 
 
+CARD_DECLINES = ("generic_decline", "insufficient_funds", "expired_card", "authentication_required")
+
+
+def decline_future_charges(ctx, pm: dict, code: str) -> dict:
+    """Test control: from now on charges on this card fail with ``code`` (a saved card that the
+    bank starts refusing, runs out of funds, expires, or needs 3-D Secure on every payment)."""
+    if pm["type"] != "card" or code not in CARD_DECLINES:
+        raise invalid(f"Only a card can be made to decline, with one of {', '.join(CARD_DECLINES)}.", param="code")
+    ctx.extra(pm["id"])["decline_code"] = code
+    return pm
+
+
 @route("POST", "/v1/payment_methods", "type card billing_details metadata alipay wechat_pay allow_redisplay")
 def create_payment_method(ctx, p):
     method_type = p.str("type", required=True, choices=("card", "alipay", "wechat_pay"))
@@ -330,6 +342,7 @@ def detach_payment_method(ctx, p, pm_id):
         )
     previous = {"customer": pm["customer"]}
     pm["customer"] = None
+    ctx.extra(pm_id)["detached"] = True  # Stripe refuses a detached PaymentMethod from then on
     ctx.emit("payment_method.detached", pm, previous)
     return pm
 

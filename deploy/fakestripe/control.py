@@ -73,12 +73,17 @@ def _method(p) -> str:
 
 @_control("POST", "/checkout/{session_id}/pay")
 def pay(fake, p, session_id):
-    return fake.pay_checkout_session(session_id, _method(p), silent=_flag(p, "silent"))
+    return fake.pay_checkout_session(session_id, _method(p), silent=_flag(p, "silent"), card=p.str("card"))
 
 
 @_control("POST", "/checkout/{session_id}/decline")
 def decline(fake, p, session_id):
     return fake.decline_checkout_session(session_id, _method(p))
+
+
+@_control("POST", "/payment_methods/{pm_id}/decline_charges")
+def decline_charges(fake, p, pm_id):
+    return fake.decline_future_charges(pm_id, p.str("code", default="generic_decline"))
 
 
 @_control("POST", "/accounts/{account_id}/onboard")

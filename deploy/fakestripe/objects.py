@@ -170,6 +170,8 @@ def plan_from_price(price: dict) -> dict:
 # -- payment methods --------------------------------------------------------------------------
 
 # Stripe's test payment methods (https://docs.stripe.com/testing): id -> (brand, last4, decline code).
+# "chargeCustomerFail" (4000 0000 0000 0341) attaches to a customer and then declines every charge;
+# "authenticationRequired" (4000 0027 6000 3184) needs 3D Secure every time, so off-session it fails.
 TEST_CARDS = {
     "pm_card_visa": ("visa", "4242", None),
     "pm_card_mastercard": ("mastercard", "4444", None),
@@ -179,6 +181,10 @@ TEST_CARDS = {
     "pm_card_visa_chargeDeclined": ("visa", "0002", "generic_decline"),
     "pm_card_chargeDeclinedInsufficientFunds": ("visa", "9995", "insufficient_funds"),
     "pm_card_visa_chargeDeclinedInsufficientFunds": ("visa", "9995", "insufficient_funds"),
+    "pm_card_chargeDeclinedExpiredCard": ("visa", "0069", "expired_card"),
+    "pm_card_visa_chargeDeclinedExpiredCard": ("visa", "0069", "expired_card"),
+    "pm_card_chargeCustomerFail": ("visa", "0341", "generic_decline"),
+    "pm_card_authenticationRequired": ("visa", "3184", "authentication_required"),
 }
 TEST_NUMBERS = {
     "4242424242424242": "pm_card_visa",
@@ -187,6 +193,18 @@ TEST_NUMBERS = {
     "6200000000000005": "pm_card_unionpay",
     "4000000000000002": "pm_card_chargeDeclined",
     "4000000000009995": "pm_card_chargeDeclinedInsufficientFunds",
+    "4000000000000069": "pm_card_chargeDeclinedExpiredCard",
+    "4000000000000341": "pm_card_chargeCustomerFail",
+    "4000002760003184": "pm_card_authenticationRequired",
+}
+# Error code and message Stripe gives per decline code; anything else is a plain card_declined.
+DECLINES = {
+    "insufficient_funds": ("card_declined", "Your card has insufficient funds."),
+    "expired_card": ("expired_card", "Your card has expired."),
+    "authentication_required": (
+        "authentication_required",
+        "Your card was declined. This transaction requires authentication.",
+    ),
 }
 
 
@@ -233,6 +251,8 @@ def charge_method_details(pm: dict) -> dict:
             wallet=None,
             fingerprint=card["fingerprint"],
             country=card["country"],
+            exp_month=card["exp_month"],
+            exp_year=card["exp_year"],
         )
         details["overcapture"] = {"maximum_amount_capturable": None, "status": "unavailable"}
         return {"card": details, "type": "card"}
@@ -266,12 +286,11 @@ def refund_destination(method_type: str) -> dict:
 def decline_error(pm: dict, decline_code: str | None, charge_id: str | None) -> dict:
     """The ``last_payment_error`` / 402 error body Stripe gives for a declined attempt."""
     if pm["type"] == "card":
-        messages = {"insufficient_funds": "Your card has insufficient funds."}
-        code, message = "card_declined", messages.get(decline_code, "Your card was declined.")
+        code, message = DECLINES.get(decline_code, ("card_declined", "Your card was declined."))
     else:
         decline_code = None
         code, message = "payment_method_provider_decline", "The customer did not approve the payment."
-    return {
+    error = {
         "charge": charge_id,
         "code": code,
         "decline_code": decline_code,
@@ -280,6 +299,9 @@ def decline_error(pm: dict, decline_code: str | None, charge_id: str | None) -> 
         "payment_method": pm,
         "type": "card_error",
     }
+    if code == "expired_card":
+        error["param"] = "exp_month"
+    return error
 
 
 # -- events -----------------------------------------------------------------------------------

@@ -69,9 +69,14 @@ def create_intent(
     return intent
 
 
-def attempt_payment(ctx, intent: dict, pm: dict, *, fail: bool = False) -> bool:
-    """One payment attempt, as Stripe makes it: a Charge either way, events, the intent's new status."""
+def attempt_payment(ctx, intent: dict, pm: dict, *, fail: bool = False, off_session: bool = False) -> bool:
+    """One payment attempt, as Stripe makes it: a Charge either way, events, the intent's new status.
+
+    A card that needs 3-D Secure fails only off-session: a customer who is present (the hosted
+    page) authenticates and pays."""
     decline = decline_code_of(ctx, pm) or ("generic_decline" if fail else None)
+    if decline == "authentication_required" and not off_session:
+        decline = None
     if pm["type"] not in intent["payment_method_types"]:
         raise invalid(
             f"The PaymentMethod provided ({pm['type']}) is not allowed for this PaymentIntent. Please attach a "
@@ -118,7 +123,7 @@ def _new_charge(ctx, intent: dict, pm: dict, decline: str | None) -> dict:
         receipt_email=intent["receipt_email"],
         application_fee_amount=None if decline else intent["application_fee_amount"],
         balance_transaction=None,
-        failure_code="card_declined" if decline and pm["type"] == "card" else None,
+        failure_code=objects.decline_error(pm, decline, None)["code"] if decline and pm["type"] == "card" else None,
         failure_message=objects.decline_error(pm, decline, None)["message"] if decline else None,
         refunds=objects.empty_list(f"/v1/charges/{charge_id}/refunds"),
     )
@@ -260,13 +265,13 @@ def create_payment_intent(ctx, p):
         intent["payment_method"] = resolve_payment_method(ctx, p.str("payment_method"))["id"]
         intent["status"] = "requires_confirmation"
     if p.bool("confirm"):
-        confirm(ctx, intent, None)
+        confirm(ctx, intent, None, off_session=bool(p.bool("off_session")))
     elif p.bool("off_session") is not None:
         raise invalid("You can only pass off_session when confirm=true.", param="off_session")
     return intent
 
 
-def confirm(ctx, intent: dict, pm_id: str | None) -> dict:
+def confirm(ctx, intent: dict, pm_id: str | None, *, off_session: bool = False) -> dict:
     if intent["status"] not in _UNPAID:
         raise unexpected_state(
             f"You cannot confirm this PaymentIntent because it has a status of {intent['status']}. Only a "
@@ -292,7 +297,24 @@ def confirm(ctx, intent: dict, pm_id: str | None) -> dict:
             "that customer.",
             param="payment_method",
         )
-    if not attempt_payment(ctx, intent, pm):
+    if ctx.extra(pm["id"]).get("detached"):
+        raise invalid(
+            "The provided PaymentMethod was previously used with a PaymentIntent without Customer attachment, "
+            "shared with a connected account without Customer attachment, or was detached from a Customer. It may "
+            "not be used again. To use a PaymentMethod multiple times, you must attach it to a Customer first.",
+            param="payment_method",
+        )
+    if decline_code_of(ctx, pm) == "authentication_required" and not off_session:
+        # The customer is present: the server-side confirm hands over to 3-D Secure in the browser.
+        before = copy.deepcopy(intent)
+        intent.update(
+            payment_method=pm["id"],
+            status="requires_action",
+            next_action={"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}},
+        )
+        ctx.emit("payment_intent.requires_action", intent, objects.changed_fields(before, intent))
+        return intent
+    if not attempt_payment(ctx, intent, pm, off_session=off_session):
         error = intent["last_payment_error"]
         # The 402 carries the intent, so stripe-python's CardError exposes e.error.payment_intent.
         raise StripeError(
@@ -300,6 +322,7 @@ def confirm(ctx, intent: dict, pm_id: str | None) -> dict:
             error["message"],
             type="card_error",
             code=error["code"],
+            param=error.get("param"),
             decline_code=error["decline_code"],
             charge=error["charge"],
             payment_intent=copy.deepcopy(intent),
@@ -318,7 +341,7 @@ def confirm_payment_intent(ctx, p, pi_id):
     intent = ctx.get(pi_id, "payment_intent")
     if "setup_future_usage" in p:
         intent["setup_future_usage"] = p.str("setup_future_usage") or None
-    return confirm(ctx, intent, p.str("payment_method"))
+    return confirm(ctx, intent, p.str("payment_method"), off_session=bool(p.bool("off_session")))
 
 
 @route(

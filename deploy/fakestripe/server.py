@@ -225,7 +225,9 @@ class Handler(BaseHTTPRequestHandler):
             pay_method = form.get("decline") or form.get("method") or "card"
             try:
                 with fake.operation(account) as ctx:
-                    paid = checkout.pay_session(ctx, rec["obj"], pay_method, fail="decline" in form)
+                    paid = checkout.pay_session(
+                        ctx, rec["obj"], pay_method, fail="decline" in form, card=form.get("card")
+                    )
                     target = checkout.redirect_url(rec["obj"])
             except StripeError as exc:
                 paid, error = False, exc.message

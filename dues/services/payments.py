@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import stripe_client
+from board.tasks import request_refresh
 from common.audit import record_audit
 from common.files import store_file
 from common.models import Role
@@ -20,6 +21,7 @@ from dues.models import ZERO, BankTransfer, Invoice, Payment
 from dues.providers import BankTransferProvider, StripeProvider, application_fee_for, from_minor
 from dues.purposes import run_paid_handler
 from dues.selectors import invoice_settings
+from dues.services import autorenewal
 from tenants.services import current_society
 
 SLIP_TYPES = {"application/pdf", "image/jpeg", "image/png"}
@@ -42,13 +44,18 @@ def _payable(invoice: Invoice):
     return due
 
 
-def _open_attempt(invoice: Invoice, provider: str, actor) -> Payment:
-    """The invoice's open attempt with this provider and amount, or a new one (double clicks and
-    retries come back to the same row, hence the same Stripe idempotency key)."""
+def _open_attempt(
+    invoice: Invoice, provider: str, actor, *, save_card: bool = False, off_session: bool = False
+) -> Payment:
+    """The invoice's open attempt of this kind (provider, amount, saving the card or not, charged
+    off-session or not), or a new one (double clicks and retries come back to the same row,
+    hence the same Stripe idempotency key)."""
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         due = _payable(invoice)
-        existing = invoice.payments.filter(provider=provider, state__in=Payment.OPEN_STATES, amount=due).first()
+        existing = invoice.payments.filter(
+            provider=provider, state__in=Payment.OPEN_STATES, amount=due, save_card=save_card, off_session=off_session
+        ).first()
         if existing:
             return existing
         payment = Payment.objects.create(
@@ -57,26 +64,42 @@ def _open_attempt(invoice: Invoice, provider: str, actor) -> Payment:
             amount=due,
             currency=invoice.currency,
             application_fee=application_fee_for(due, invoice.currency) if provider == Payment.Provider.STRIPE else ZERO,
+            save_card=save_card,
+            off_session=off_session,
             created_by=actor,
         )
         if provider == Payment.Provider.BANK_TRANSFER:
             BankTransfer.objects.create(payment=payment, reference=BankTransferProvider.new_reference())
-        record_audit(actor=actor, action="dues.start_payment", obj=payment, after={"provider": provider, "amount": due})
+        after = {"provider": provider, "amount": due}
+        if save_card or off_session:
+            after.update(save_card=save_card, off_session=off_session)
+        record_audit(actor=actor, action="dues.start_payment", obj=payment, after=after)
         return payment
 
 
-def start_stripe_payment(*, invoice: Invoice, success_url: str, cancel_url: str, actor) -> Payment:
+def start_stripe_payment(
+    *, invoice: Invoice, success_url: str, cancel_url: str, actor, save_card: bool = False
+) -> Payment:
     """Start paying by Stripe Checkout; returns the payment with ``checkout_url`` to redirect to.
 
     Three steps so that a crash between them never charges twice: (1) the attempt row is
     committed, (2) the Checkout Session is created with a key derived from that row (a repeat
-    gets the same session back), (3) the session id is stored.
+    gets the same session back), (3) the session id is stored.  With ``save_card`` (the buyer
+    themself, having seen ``autorenewal.consent_text()``) the session takes cards only and keeps
+    the card for automatic renewal; the consent is audited with the attempt.
     """
     provider = StripeProvider(invoice_settings().stripe_account_id)
-    payment = _open_attempt(invoice, Payment.Provider.STRIPE, actor)
+    customer = ""
+    if save_card:
+        if actor is None or invoice.buyer_user_id != actor.pk:
+            raise DuesError(_("Only the member who is billed can save a card for this invoice."))
+        customer = autorenewal.ensure_customer(user=actor, provider=provider, actor=actor).stripe_customer_id
+    payment = _open_attempt(invoice, Payment.Provider.STRIPE, actor, save_card=save_card)
     if payment.checkout_url:
         return payment
-    session = provider.start(payment, success_url=success_url, cancel_url=cancel_url)
+    if save_card:
+        autorenewal.record_consent(payment=payment, text=autorenewal.consent_text(), actor=actor)
+    session = provider.start(payment, success_url=success_url, cancel_url=cancel_url, customer=customer)
     stripe_client.remember(session.id, kind="checkout.session", society=current_society())
     with transaction.atomic():
         payment = lock_payment(payment.pk)
@@ -103,6 +126,7 @@ def confirm_payment(*, payment: Payment, actor, method_detail: str = "", payment
     payment.method_detail = method_detail or payment.method_detail
     payment.stripe_payment_intent_id = payment_intent_id or payment.stripe_payment_intent_id
     payment.save(update_fields=["state", "confirmed_at", "method_detail", "stripe_payment_intent_id"])
+    request_refresh()  # the board's revenue (and what the paid invoice's handler changes)
     record_audit(
         actor=actor,
         action="dues.confirm_payment",
@@ -148,19 +172,23 @@ def sync_stripe_payment(*, payment_id: int, actor=None) -> bool:
         return False
     with transaction.atomic():
         payment = lock_payment(payment_id)
-        if intent.status == "succeeded":
-            charge = getattr(intent, "latest_charge", None)
-            method = ""
-            if charge is not None and not isinstance(charge, str):
-                method = charge.payment_method_details.type
-            received = from_minor(intent.amount_received, intent.currency)
-            if received != payment.amount:
-                raise DuesError(f"payment {payment.pk}: Stripe received {received}, expected {payment.amount}")
-            return confirm_payment(payment=payment, actor=actor, method_detail=method, payment_intent_id=intent.id)
-        if intent.id and not payment.stripe_payment_intent_id:
-            payment.stripe_payment_intent_id = intent.id
-            payment.save(update_fields=["stripe_payment_intent_id"])
-    return False
+        if intent.status != "succeeded":
+            if intent.id and not payment.stripe_payment_intent_id:
+                payment.stripe_payment_intent_id = intent.id
+                payment.save(update_fields=["stripe_payment_intent_id"])
+            return False
+        charge = getattr(intent, "latest_charge", None)
+        method = ""
+        if charge is not None and not isinstance(charge, str):
+            method = charge.payment_method_details.type
+        received = from_minor(intent.amount_received, intent.currency)
+        if received != payment.amount:
+            raise DuesError(f"payment {payment.pk}: Stripe received {received}, expected {payment.amount}")
+        confirmed = confirm_payment(payment=payment, actor=actor, method_detail=method, payment_intent_id=intent.id)
+    if payment.save_card and method == "card":
+        # Every path that sees the payment succeed may be the first: each offers the card once.
+        autorenewal.record_saved_card(payment=payment, intent=intent, provider=provider, actor=actor)
+    return confirmed
 
 
 # -- bank transfer -------------------------------------------------------------------------------

@@ -144,3 +144,24 @@ def paused_worker():
     yield
     app.control.purge()
     app.control.add_consumer("celery", reply=True, timeout=0.5)
+
+
+def make_active_member(user, *, term_end, number="CS202600001"):
+    """``user`` as an active regular member (200.00 CNY a year) whose term ends on ``term_end``
+    (run inside the society's schema)."""
+    import datetime
+
+    from members.models import Member, MembershipCategory
+    from tests.members.conftest import make_categories
+
+    regular = MembershipCategory.objects.filter(code="regular").first() or make_categories()["regular"]
+    return Member.objects.create(
+        user=user,
+        category=regular,
+        status="active",
+        name_zh=user.name,
+        email=user.email,
+        number=number,
+        term_start=term_end - datetime.timedelta(days=364),
+        term_end=term_end,
+    )

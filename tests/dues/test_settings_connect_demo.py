@@ -107,3 +107,54 @@ def test_demo_seed_is_idempotent(society_a, society_b, make_user, in_schema):
         assert InvoiceSettings.objects.get().logo_id is not None
     with in_schema(society_b):
         assert Invoice.objects.count() == 0
+
+
+def test_demo_societies_are_connected_to_the_fake_stripe_and_offer_card_and_wallets(
+    society_a, society_b, make_user, in_schema, fake_stripe, settings
+):
+    """``make run`` calls connect_fake_stripe after seeding: card, Alipay and WeChat Pay are offered."""
+    from django.core.management import call_command
+
+    from dues.models import Payment
+    from dues.services import create_invoice
+
+    member = make_user("wang.demo@example.cn", "王芳")
+    with in_schema(society_a):
+        invoice = create_invoice(
+            buyer_user=member,
+            buyer={"name": "王芳", "email": member.email},
+            lines=[{"description": "会费", "quantity": 1, "unit_price": Decimal("200"), "tax_rate": Decimal("0")}],
+            currency="CNY",
+            purpose="membership.demo",
+            subject_id="1",
+            actor=None,
+        )
+    pay_page = f"/dues/invoices/{invoice.pk}/pay/"
+    assert 'value="stripe"' not in _client(society_a, member).get(pay_page).content.decode()
+    out = io.StringIO()
+    call_command("connect_fake_stripe", stdout=out)
+    call_command("connect_fake_stripe", stdout=out)  # again: nothing new
+    accounts = []
+    for society in (society_a, society_b):
+        with in_schema(society):
+            row = InvoiceSettings.objects.get()
+            assert (row.stripe_account_id.startswith("acct_"), row.stripe_charges_enabled) == (True, True)
+            assert fake_stripe.get_object(row.stripe_account_id)["charges_enabled"] is True
+            accounts.append(row.stripe_account_id)
+    assert out.getvalue().count("connected to the fake Stripe") == 2 and accounts[0] != accounts[1]
+    response = _client(society_a, member).post(pay_page, {"method": Payment.Provider.STRIPE})
+    assert response.status_code == 302 and response["Location"].startswith(f"{fake_stripe.url}/checkout/")
+    session = fake_stripe.get_object(response["Location"].rsplit("/", 1)[1])
+    assert session["payment_method_types"] == ["card", "alipay", "wechat_pay"]
+
+
+def test_connect_fake_stripe_leaves_real_stripe_alone(society_a, in_schema, settings):
+    from django.core.management import call_command
+
+    settings.STRIPE_FAKE = False
+    settings.STRIPE_API_BASE = ""
+    out = io.StringIO()
+    call_command("connect_fake_stripe", stdout=out)
+    assert "nothing done" in out.getvalue()
+    with in_schema(society_a):
+        assert not InvoiceSettings.objects.exclude(stripe_account_id="").exists()

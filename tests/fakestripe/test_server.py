@@ -534,6 +534,100 @@ def test_saved_card_renewal_off_session(fake):
     assert [m.id for m in stripe.Customer.list_payment_methods(customer.id).data] == [pm.id]
 
 
+def test_saved_cards_that_fail_off_session_answer_like_stripe(fake, receiver):
+    account = onboarded_account(fake)
+    customer = stripe.Customer.create(email="zhao@example.com", stripe_account=account)
+
+    def off_session(pm_id):
+        return stripe.PaymentIntent.create(
+            amount=30000,
+            currency="cny",
+            customer=customer.id,
+            payment_method=pm_id,
+            off_session=True,
+            confirm=True,
+            stripe_account=account,
+        )
+
+    # 4000 0000 0000 0341 attaches, then every charge is declined.
+    failing = stripe.PaymentMethod.attach("pm_card_chargeCustomerFail", customer=customer.id, stripe_account=account)
+    with pytest.raises(stripe.CardError) as declined:
+        off_session(failing.id)
+    error = declined.value.error
+    assert (declined.value.http_status, error.code, error.decline_code, error.payment_intent.status) == (
+        402,
+        "card_declined",
+        "generic_decline",
+        "requires_payment_method",
+    )
+    assert error.payment_intent.last_payment_error.code == "card_declined"
+    # 4000 0027 6000 3184 needs 3-D Secure on every payment: off-session that is a decline...
+    strict = stripe.PaymentMethod.attach("pm_card_authenticationRequired", customer=customer.id, stripe_account=account)
+    with pytest.raises(stripe.CardError) as auth:
+        off_session(strict.id)
+    assert (auth.value.code, auth.value.error.decline_code, auth.value.error.payment_intent.status) == (
+        "authentication_required",
+        "authentication_required",
+        "requires_payment_method",
+    )
+    # ...while with the customer present the intent waits for the authentication.
+    present = stripe.PaymentIntent.create(
+        amount=30000,
+        currency="cny",
+        customer=customer.id,
+        payment_method=strict.id,
+        confirm=True,
+        stripe_account=account,
+    )
+    assert (present.status, present.next_action.type) == ("requires_action", "use_stripe_sdk")
+    # A card that stops working later (the test control), and an expired one.
+    visa = stripe.PaymentMethod.attach("pm_card_visa", customer=customer.id, stripe_account=account)
+    assert off_session(visa.id).status == "succeeded"
+    control(fake, "POST", f"/payment_methods/{visa.id}/decline_charges", {"code": "expired_card"})
+    with pytest.raises(stripe.CardError) as expired:
+        off_session(visa.id)
+    assert (expired.value.code, expired.value.param, expired.value.error.decline_code) == (
+        "expired_card",
+        "exp_month",
+        "expired_card",
+    )
+    # A detached card can never be charged again.
+    stripe.PaymentMethod.detach(failing.id, stripe_account=account)
+    with pytest.raises(stripe.InvalidRequestError) as detached:
+        off_session(failing.id)
+    assert detached.value.param == "payment_method" and "detached" in detached.value.user_message
+
+
+def test_checkout_saving_a_test_card_that_needs_authentication_later(fake, receiver):
+    account = onboarded_account(fake)
+    customer = stripe.Customer.create(email="zhao@example.com", stripe_account=account)
+    session = stripe.checkout.Session.create(
+        mode="payment",
+        customer=customer.id,
+        line_items=[
+            {"price_data": {"currency": "cny", "unit_amount": 20000, "product_data": {"name": "会费"}}, "quantity": 1}
+        ],
+        payment_method_types=["card"],
+        payment_intent_data={"setup_future_usage": "off_session"},
+        success_url="https://example.com/ok",
+        stripe_account=account,
+    )
+    control(fake, "POST", f"/checkout/{session.id}/pay", {"method": "card", "card": "pm_card_authenticationRequired"})
+    intent = stripe.PaymentIntent.retrieve(
+        stripe.checkout.Session.retrieve(session.id, stripe_account=account).payment_intent, stripe_account=account
+    )
+    pm = stripe.PaymentMethod.retrieve(intent.payment_method, stripe_account=account)
+    assert (intent.status, pm.customer, pm.card.last4, pm.card.exp_month, pm.card.exp_year) == (
+        "succeeded",
+        customer.id,
+        "3184",
+        8,
+        2030,
+    )
+    status, _, _ = http("POST", f"{fake.url}/_fake/checkout/{session.id}/pay", {"card": "pm_card_nope"})
+    assert status == 400
+
+
 # -- webhook delivery controls ----------------------------------------------------------------
 
 

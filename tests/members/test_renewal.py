@@ -35,10 +35,10 @@ def test_renewal_job_twice_does_each_thing_once(
         old_grace = member(regular, S.GRACE, TODAY - datetime.timedelta(days=91), "old@example.cn")
         with django_capture_on_commit_callbacks(execute=True):
             first = run_renewals(today=TODAY)
-        assert first == {"charges": 3, "reminders": 1, "grace": 1, "lapsed": 1}
+        assert first == {"charges": 3, "card_charges_queued": 0, "reminders": 1, "grace": 1, "lapsed": 1}
         with django_capture_on_commit_callbacks(execute=True):
             second = run_renewals(today=TODAY)
-        assert second == {"charges": 0, "reminders": 0, "grace": 0, "lapsed": 0}
+        assert second == {"charges": 0, "card_charges_queued": 0, "reminders": 0, "grace": 0, "lapsed": 0}
         assert [m.to for m in mailoutbox] == [["soon@example.cn"]]
         assert mailoutbox[0].subject == "测试化学会：请续缴会费"
         assert ReminderSent.objects.get().offset_days == 7
@@ -67,7 +67,19 @@ def test_renewal_job_twice_does_each_thing_once(
         )
         expired.refresh_from_db()
         assert (expired.status, expired.term_start, expired.term_end) == (S.ACTIVE, TODAY, datetime.date(2027, 5, 31))
-        assert run_renewals(today=TODAY) == {"charges": 0, "reminders": 0, "grace": 0, "lapsed": 0}
+        assert run_renewals(today=TODAY) == {
+            "charges": 0,
+            "card_charges_queued": 0,
+            "reminders": 0,
+            "grace": 0,
+            "lapsed": 0,
+        }
     with in_schema(society_b):
-        assert run_renewals(today=TODAY) == {"charges": 0, "reminders": 0, "grace": 0, "lapsed": 0}
+        assert run_renewals(today=TODAY) == {
+            "charges": 0,
+            "card_charges_queued": 0,
+            "reminders": 0,
+            "grace": 0,
+            "lapsed": 0,
+        }
         assert MembershipCharge.objects.count() == 0
