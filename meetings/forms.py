@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from meetings import selectors
 from meetings.models import AddOn, DiscountCode, Meeting, Question, RegistrationType
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
@@ -89,21 +90,50 @@ class RegistrationTypeForm(forms.ModelForm):
         pass
 
 
-class AddOnForm(forms.ModelForm):
+class ExtraForm(forms.ModelForm):
+    """Creating or editing an add-on, discount code or question of ``meeting``."""
+
+    notice = ""  # shown above the fields (meetings/console/simple_form.html)
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "types" in self.fields:
+            self.fields["types"].queryset = meeting.types.all()
+
+    def _fix(self, names, reason) -> None:
+        """Show fields that can no longer change (greyed out; what a browser sends for them is
+        ignored), and say why."""
+        for name in names:
+            self.fields[name].disabled = True
+        self.notice = reason
+
+
+class AddOnForm(ExtraForm):
     class Meta:
         model = AddOn
         fields = ["name_zh", "name_en", "price", "capacity", "active"]
 
+    def clean_price(self):
+        price = self.cleaned_data["price"]
+        if price is not None and price < 0:
+            raise forms.ValidationError(_("A price cannot be negative."))
+        return price
 
-class DiscountCodeForm(forms.ModelForm):
+
+class DiscountCodeForm(ExtraForm):
     class Meta:
         model = DiscountCode
-        fields = ["code", "kind", "value", "max_uses", "valid_from", "valid_until", "types"]
+        fields = ["code", "kind", "value", "max_uses", "valid_from", "valid_until", "types", "active"]
         widgets = {"valid_from": DATE, "valid_until": DATE, "types": forms.CheckboxSelectMultiple}
 
-    def __init__(self, *args, meeting, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["types"].queryset = meeting.types.all()
+        if self.instance.used:
+            self._fix(
+                ["code", "kind", "value"],
+                _("Used %(n)s times already: the code, kind and value can no longer change.")
+                % {"n": self.instance.used},
+            )
 
     def validate_unique(self):
         pass
@@ -117,16 +147,25 @@ class DiscountCodeForm(forms.ModelForm):
             raise forms.ValidationError(_("Enter an amount or percentage above zero."))
         return value
 
+    def clean_max_uses(self):
+        max_uses = self.cleaned_data["max_uses"]
+        if max_uses is not None and max_uses < self.instance.used:
+            raise forms.ValidationError(
+                _("The maximum uses cannot be below the %(used)s uses so far.") % {"used": self.instance.used}
+            )
+        return max_uses
 
-class QuestionForm(forms.ModelForm):
+
+class QuestionForm(ExtraForm):
     class Meta:
         model = Question
-        fields = ["label", "kind", "choices", "required", "types", "position"]
+        fields = ["label", "kind", "choices", "required", "types", "position", "active"]
         widgets = {"choices": forms.Textarea(attrs={"rows": 3}), "types": forms.CheckboxSelectMultiple}
 
-    def __init__(self, *args, meeting, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["types"].queryset = meeting.types.all()
+        if self.instance.pk and selectors.question_answered(self.instance):
+            self._fix(["kind"], _("Answered already: the kind can no longer change."))
 
 
 class RefundRulesForm(forms.Form):

@@ -212,6 +212,7 @@ class DiscountCode(models.Model):
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     types = models.ManyToManyField(RegistrationType, blank=True, verbose_name=_("only for types"))
+    active = models.BooleanField(_("active"), default=True, help_text=_("An inactive code is refused at registration."))
 
     class Meta:
         verbose_name = _("discount code")
@@ -238,6 +239,11 @@ class Question(models.Model):
     required = models.BooleanField(_("required"), default=False)
     types = models.ManyToManyField(RegistrationType, blank=True, verbose_name=_("only for types"))
     position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(
+        _("asked"),
+        default=True,
+        help_text=_("A hidden question is not asked of new registrants; the answers given stay."),
+    )
 
     class Meta:
         ordering = ["meeting", "position", "id"]

@@ -73,6 +73,8 @@ def discount_for(code, *, registration_type, subtotal: Decimal, on: date) -> Dec
     used (dates, type, uses).  The use itself is counted under a lock by the registration service."""
     if code.meeting_id != registration_type.meeting_id:
         raise PricingError(_("This discount code is not valid for this meeting."))
+    if not code.active:
+        raise PricingError(_("This discount code is no longer valid."))
     if code.valid_from and on < code.valid_from:
         raise PricingError(_("This discount code is not valid yet."))
     if code.valid_until and on > code.valid_until:

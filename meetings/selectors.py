@@ -3,8 +3,9 @@
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.db.models.fields.json import KeyTextTransform
 
-from meetings.models import Meeting, Quota, Registration, RegistrationType
+from meetings.models import AddOn, DiscountCode, Meeting, Question, Quota, Registration, RegistrationType
 
 
 def membership_of(user) -> tuple[bool, str | None]:
@@ -26,6 +27,53 @@ def public_meetings():
 
 def open_types(meeting):
     return meeting.types.filter(active=True).select_related("quota")
+
+
+def questions_for(meeting, registration_type):
+    """The questions asked of a new registrant of ``registration_type`` (hidden ones are not)."""
+    for_type = Q(types__isnull=True) | Q(types=registration_type)
+    return Question.objects.filter(for_type, meeting=meeting, active=True).distinct().order_by("position", "id")
+
+
+def question_answered(question: Question) -> bool:
+    """Whether any registration holds a non-empty answer to ``question`` (answers are kept by label)."""
+    return (
+        Registration.objects.filter(meeting_id=question.meeting_id)
+        .annotate(answer=KeyTextTransform(question.label, "answers"))
+        .filter(answer__isnull=False)
+        .exclude(answer="")
+        .exists()
+    )
+
+
+def extra_in_use(extra: AddOn | DiscountCode | Question) -> bool:
+    """Whether a registration refers to an add-on (bought it), a discount code (used it, even if
+    cancelled since) or a question (answered it): then it can be deactivated but not deleted."""
+    if isinstance(extra, AddOn):
+        return extra.registrations.exists()
+    if isinstance(extra, DiscountCode):
+        return extra.used > 0 or Registration.objects.filter(discount_code=extra).exists()
+    return question_answered(extra)
+
+
+def answer_text(value) -> str:
+    """An answer as text: an uploaded file's name, else the value."""
+    if isinstance(value, dict):
+        return value.get("name", "")
+    return str(value or "")
+
+
+def answer_rows(registration: Registration) -> list[dict]:
+    """The registrant's answers, hidden or deleted questions included, for the organiser."""
+    return [
+        {
+            "label": label,
+            "text": answer_text(value),
+            "file_id": value.get("file") if isinstance(value, dict) else None,
+        }
+        for label, value in registration.answers.items()
+        if answer_text(value)
+    ]
 
 
 def has_paid_registration(meeting, user) -> bool:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from meetings.views import checkin, console, public
+from meetings.views import checkin, console, extras, public
 
 app_name = "meetings"
 
@@ -23,9 +23,27 @@ urlpatterns = [
     path("console/<slug:slug>/status/", console.meeting_status, name="status"),
     path("console/<slug:slug>/types/new/", console.type_edit, name="type_create"),
     path("console/<slug:slug>/types/<int:type_id>/", console.type_edit, name="type_edit"),
-    path("console/<slug:slug>/addons/new/", console.addon_create, name="addon_create"),
-    path("console/<slug:slug>/codes/new/", console.code_create, name="code_create"),
-    path("console/<slug:slug>/questions/new/", console.question_create, name="question_create"),
+    *(
+        route
+        for segment, extra in extras.EXTRAS.items()
+        for route in (
+            path(
+                f"console/<slug:slug>/{segment}/new/", extras.edit, {"kind": segment}, name=f"{extra.url_name}_create"
+            ),
+            path(
+                f"console/<slug:slug>/{segment}/<int:pk>/",
+                extras.edit,
+                {"kind": segment},
+                name=f"{extra.url_name}_edit",
+            ),
+            path(
+                f"console/<slug:slug>/{segment}/<int:pk>/remove/",
+                extras.remove,
+                {"kind": segment},
+                name=f"{extra.url_name}_remove",
+            ),
+        )
+    ),
     path("console/<slug:slug>/policy/", console.refund_rules, name="refund_rules"),
     path("console/<slug:slug>/registrations/", console.registrations, name="registrations"),
     path("console/<slug:slug>/registrations/email/", console.bulk_email, name="bulk_email"),

@@ -19,7 +19,7 @@ from common.files import store_file
 from common.models import Role
 from meetings import capacity
 from meetings.capacity import SoldOut
-from meetings.models import DiscountCode, Meeting, Registration
+from meetings.models import AddOn, DiscountCode, Meeting, Registration
 from meetings.notifications import notify_after_commit
 from meetings.pricing import PricingError, quote
 from meetings.selectors import live_registration, membership_of
@@ -67,6 +67,10 @@ def _use_code(meeting: Meeting, code_text: str) -> DiscountCode | None:
         )
         if cursor.fetchone() is None:
             raise RegistrationError(_("This discount code has been used up."))
+    # Read again under the row lock just taken: an organiser's change committed meanwhile (a
+    # new value, deactivated) applies; the pricing rules then judge the code as it is now.
+    # ``used`` stays the count before this use, as the pricing rules expect.
+    code.refresh_from_db(fields=[f.attname for f in DiscountCode._meta.concrete_fields if f.name != "used"])
     return code
 
 
@@ -105,7 +109,8 @@ def register(
     """
     now = now or timezone.now()
     _check_open(meeting, registration_type)
-    addons = [a for a in addons if a.meeting_id == meeting.pk and a.active]
+    # Read from the database: an add-on the organiser stopped selling since the form was shown is dropped.
+    addons = list(AddOn.objects.filter(pk__in=[a.pk for a in addons], meeting=meeting, active=True)) if addons else []
     if user is not None and live_registration(meeting, user) is not None:
         raise RegistrationError(_("You are already registered for this meeting."))
     is_member, category = membership_of(user)

@@ -1,12 +1,39 @@
 from functools import wraps
 
+from django.contrib import messages
 from django.db import OperationalError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from common.models import Role
-from common.permissions import has_role
+from common.permissions import has_role, role_required
 from meetings.models import Meeting, Registration
+from meetings.services.organise import OrganiseError
+
+organiser = role_required(Role.ORGANISER)
+
+
+def meeting_or_404(slug: str) -> Meeting:
+    """A meeting of this society for the organiser's pages, drafts included."""
+    return get_object_or_404(Meeting, slug=slug)
+
+
+def organiser_form(request, *, meeting, form, save, title, saved, context=None):
+    """An organiser's form page: a valid POST calls ``save(cleaned_data)``; its OrganiseError is
+    shown on the form, success goes back to the meeting's dashboard saying ``saved``."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except OrganiseError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, saved)
+            return redirect("meetings:dashboard", meeting.slug)
+    return render(
+        request,
+        "meetings/console/simple_form.html",
+        {"meeting": meeting, "form": form, "title": title, **(context or {})},
+    )
 
 
 def retry_later_on_busy(view):

@@ -1,4 +1,5 @@
-"""Organiser pages: meetings, types and extras, registrations, statistics, documents."""
+"""Organiser pages: meetings, registration types, registrations, statistics, documents (add-ons,
+codes and questions: ``extras``)."""
 
 import csv
 
@@ -12,19 +13,13 @@ from django.views.decorators.http import require_POST
 
 from common.files import store_file
 from common.models import Role, StoredFile
-from common.permissions import role_required
 from common.tasks import enqueue
 from meetings import selectors, tasks
-from meetings.forms import AddOnForm, DiscountCodeForm, MeetingForm, QuestionForm, RefundRulesForm, RegistrationTypeForm
+from meetings.forms import MeetingForm, RefundRulesForm, RegistrationTypeForm
 from meetings.models import Meeting, Registration, RegistrationType
 from meetings.services import organise
 from meetings.services.documents import badge_pdf_bytes
-
-organiser = role_required(Role.ORGANISER)
-
-
-def _meeting(slug) -> Meeting:
-    return get_object_or_404(Meeting, slug=slug)
+from meetings.views.common import meeting_or_404, organiser, organiser_form
 
 
 @organiser
@@ -35,7 +30,7 @@ def console(request):
 
 @organiser
 def meeting_edit(request, slug=None):
-    meeting = _meeting(slug) if slug else None
+    meeting = meeting_or_404(slug) if slug else None
     form = MeetingForm(request.POST or None, request.FILES or None, instance=meeting)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -60,7 +55,7 @@ def meeting_edit(request, slug=None):
 
 @organiser
 def dashboard(request, slug):
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     stats = selectors.meeting_statistics(meeting)
     files = StoredFile.objects.filter(kind="meetings.badges", filename__startswith=f"badges-{meeting.slug}").order_by(
         "-created_at"
@@ -86,7 +81,7 @@ def dashboard(request, slug):
 @require_POST
 @organiser
 def meeting_status(request, slug):
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     try:
         organise.set_meeting_status(meeting=meeting, status=request.POST.get("status", ""), actor=request.user)
     except (organise.OrganiseError, ValueError) as exc:
@@ -98,83 +93,23 @@ def meeting_status(request, slug):
 
 @organiser
 def type_edit(request, slug, type_id=None):
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     rtype = get_object_or_404(RegistrationType, pk=type_id, meeting=meeting) if type_id else None
-    form = RegistrationTypeForm(request.POST or None, instance=rtype)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organise.save_registration_type(
-                meeting=meeting, registration_type=rtype, data=form.cleaned_data, actor=request.user
-            )
-        except organise.OrganiseError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Registration type saved."))
-            return redirect("meetings:dashboard", meeting.slug)
-    return render(
+    return organiser_form(
         request,
-        "meetings/console/simple_form.html",
-        {"meeting": meeting, "form": form, "title": _("Registration type")},
-    )
-
-
-def _extra_form(request, slug, form_class, save, title, **form_kwargs):
-    meeting = _meeting(slug)
-    kwargs = {"meeting": meeting} if form_kwargs.get("needs_meeting") else {}
-    form = form_class(request.POST or None, **kwargs)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(meeting, form)
-        except organise.OrganiseError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("meetings:dashboard", meeting.slug)
-    return render(request, "meetings/console/simple_form.html", {"meeting": meeting, "form": form, "title": title})
-
-
-@organiser
-def addon_create(request, slug):
-    return _extra_form(
-        request,
-        slug,
-        AddOnForm,
-        lambda m, f: organise.save_addon(meeting=m, data=f.cleaned_data, actor=request.user),
-        _("Add-on"),
-    )
-
-
-@organiser
-def code_create(request, slug):
-    return _extra_form(
-        request,
-        slug,
-        DiscountCodeForm,
-        lambda m, f: organise.create_discount_code(
-            meeting=m, data=f.cleaned_data, types=f.cleaned_data["types"], actor=request.user
+        meeting=meeting,
+        form=RegistrationTypeForm(request.POST or None, instance=rtype),
+        save=lambda data: organise.save_registration_type(
+            meeting=meeting, registration_type=rtype, data=data, actor=request.user
         ),
-        _("Discount code"),
-        needs_meeting=True,
-    )
-
-
-@organiser
-def question_create(request, slug):
-    return _extra_form(
-        request,
-        slug,
-        QuestionForm,
-        lambda m, f: organise.save_question(
-            meeting=m, data=f.cleaned_data, types=f.cleaned_data["types"], actor=request.user
-        ),
-        _("Question"),
-        needs_meeting=True,
+        title=_("Registration type"),
+        saved=_("Registration type saved."),
     )
 
 
 @organiser
 def refund_rules(request, slug):
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     current = "\n".join(f"{r.until.isoformat()} {r.percent}" for r in meeting.refund_rules.all())
     form = RefundRulesForm(request.POST or None, initial={"rules": current})
     if request.method == "POST" and form.is_valid():
@@ -205,7 +140,7 @@ EXPORT_COLUMNS = [
 
 @organiser
 def registrations(request, slug):
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     filters = {k: request.GET.get(k, "") for k in ("status", "type_id", "query", "checked_in")}
     qs = selectors.registration_list(meeting, **filters)
     if request.GET.get("format") == "csv":
@@ -213,7 +148,9 @@ def registrations(request, slug):
         response["Content-Disposition"] = f'attachment; filename="registrations-{meeting.slug}.csv"'
         response.write("\ufeff")  # Excel in China opens UTF-8 CSV correctly only with a BOM
         writer = csv.writer(response)
-        writer.writerow(EXPORT_COLUMNS)
+        # Hidden questions too: their answers stay the organiser's.
+        labels = list(meeting.questions.order_by("position", "id").values_list("label", flat=True))
+        writer.writerow(EXPORT_COLUMNS + labels)
         for r in qs.iterator():
             writer.writerow(
                 [
@@ -228,6 +165,7 @@ def registrations(request, slug):
                     r.currency,
                     r.paid_at.isoformat() if r.paid_at else "",
                     r.checked_in_at.isoformat() if r.checked_in_at else "",
+                    *(selectors.answer_text(r.answers.get(label)) for label in labels),
                 ]
             )
         return response
@@ -248,7 +186,7 @@ def registrations(request, slug):
 @require_POST
 @organiser
 def bulk_email(request, slug):
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     subject, body = request.POST.get("subject", "").strip(), request.POST.get("body", "").strip()
     if not subject or not body:
         messages.error(request, _("Write a subject and a message."))
@@ -262,7 +200,7 @@ def bulk_email(request, slug):
 
 @organiser
 def badge(request, slug, registration_id):
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     reg = get_object_or_404(
         Registration.objects.select_related("meeting", "registration_type"), pk=registration_id, meeting=meeting
     )
@@ -275,7 +213,7 @@ def badge(request, slug, registration_id):
 @require_POST
 @organiser
 def documents(request, slug):
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     if request.POST.get("what") == "certificates":
         enqueue(tasks.issue_certificates, meeting_id=meeting.pk, actor_id=request.user.pk)
         messages.success(request, _("Certificates are being generated; attendees find them on their page."))

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from meetings import billing, capacity, selectors
 from meetings.forms import AttendeeForm, GroupForm, SubstituteForm, TransferForm
-from meetings.models import Certificate, GroupOrder, Question, Registration
+from meetings.models import Certificate, GroupOrder, Registration
 from meetings.notifications import ticket_qr_svg
 from meetings.pricing import CENT, PricingError, check_eligibility, price_phase
 from meetings.services import groups as group_services
@@ -108,10 +108,7 @@ def register(request, slug):
             request, "meetings/register_type.html", {"meeting": meeting, "rows": _type_rows(meeting, request.user)}
         )
     chosen = {"type": rtype, "price": price_phase(rtype, timezone.localdate())[1]}
-    questions = Question.objects.filter(meeting=meeting).filter(types__isnull=True) | Question.objects.filter(
-        meeting=meeting, types=rtype
-    )
-    questions = list(questions.distinct().order_by("position", "id"))
+    questions = list(selectors.questions_for(meeting, rtype))
     addons = meeting.addons.filter(active=True)
     if request.method == "POST":
         waitlist = "join_waitlist" in request.POST
@@ -193,6 +190,7 @@ def registration_detail(request, code):
             "refund_preview": (reg.total * refund_percent / 100).quantize(CENT) if reg.paid_at else None,
             "transfer_form": TransferForm() if reg.group_id is None else None,
             "substitute_form": SubstituteForm() if reg.group_id else None,
+            "answers": selectors.answer_rows(reg),
         },
     )
 

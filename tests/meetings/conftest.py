@@ -84,6 +84,20 @@ def attendee(name="张三", email="zhang.san@example.cn", mobile="13800138000", 
     return Attendee(name=name, email=email, phone=mobile, unit=unit)
 
 
+def register(meeting, rtype, user, **kw):
+    """``registration.register`` with ``user`` attending (or ``person=`` another Attendee)."""
+    from meetings.services.registration import register as register_service
+
+    return register_service(
+        meeting=meeting,
+        registration_type=rtype,
+        user=user,
+        attendee=kw.pop("person", attendee(email=user.email)),
+        actor=user,
+        **kw,
+    )
+
+
 class FakeInvoice:
     """What dues hands to meetings.billing.invoice_paid (the attributes the contract names)."""
 

@@ -119,3 +119,57 @@ def test_member_registers_and_pays_on_phone_then_is_checked_in(
     expect(page.locator("[data-testid=checkin-result]")).to_contain_text("已于")
     with schema_context(society_b.schema_name):
         assert Registration.objects.count() == 0
+
+
+def test_organiser_edits_addon_price_and_deactivates_used_code_on_phone(
+    phone, site_url, society_a, society_b, make_user, screenshot
+):
+    from decimal import Decimal
+
+    from meetings.models import AddOn, DiscountCode
+    from meetings.services import organise
+    from meetings.services.registration import register
+    from tenants.services import grant_role
+    from tests.meetings.conftest import attendee
+
+    organiser = make_user("hui.wu@example.cn", "会务老师", password=PASSWORD)
+    buyer = make_user("zhao.liu@example.cn", "赵六")
+    with schema_context(society_a.schema_name):
+        grant_role(user=organiser, role=Role.ORGANISER)
+        meeting, _member, other = make_meeting(organiser=organiser, slug="annual-2026")
+        banquet = organise.save_addon(
+            meeting=meeting, data={"name_zh": "欢迎晚宴", "price": Decimal("300"), "capacity": 100}, actor=organiser
+        )
+        code = organise.save_discount_code(
+            meeting=meeting, data={"code": "EARLY", "kind": "amount", "value": Decimal("100")}, actor=organiser
+        )
+        register(
+            meeting=meeting,
+            registration_type=other,
+            user=buyer,
+            attendee=attendee(email=buyer.email),
+            code="EARLY",
+            actor=buyer,
+        )
+    log_in(phone, site_url(society_a, "/accounts/login/?next=/meetings/console/annual-2026/"), organiser.email)
+    phone.click(f"[data-testid=edit-addon-{banquet.pk}]")
+    expect(phone.locator("#id_price")).to_have_value("300.00")
+    phone.fill("#id_price", "360")
+    phone.click("[data-testid=save]")
+    expect(phone.locator("[data-testid=addons]")).to_contain_text("欢迎晚宴 · 360.00")
+    phone.click(f"[data-testid=remove-code-{code.pk}]")
+    expect(phone.locator("[data-testid=in-use]")).to_contain_text("已有报名使用了该优惠码，因此不能删除。")
+    expect(phone.locator("[data-testid=delete]")).to_have_count(0)
+    screenshot(phone, "meetings-extras-remove-used-code-phone")
+    phone.click("[data-testid=deactivate]")
+    expect(phone.locator(f"[data-testid=code-inactive-{code.pk}]")).to_have_text("已停用")
+    screenshot(phone, "meetings-extras-dashboard-phone")
+    phone.click(f"[data-testid=edit-code-{code.pk}]")
+    expect(phone.locator("#id_value")).to_be_disabled()
+    expect(phone.locator("#id_active")).not_to_be_checked()
+    screenshot(phone, "meetings-extras-used-code-form-phone")
+    with schema_context(society_a.schema_name):
+        assert AddOn.objects.get().price == Decimal("360.00")
+        assert (DiscountCode.objects.get().active, DiscountCode.objects.get().used) == (False, 1)
+    with schema_context(society_b.schema_name):
+        assert (AddOn.objects.count(), DiscountCode.objects.count()) == (0, 0)

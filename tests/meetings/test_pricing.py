@@ -84,10 +84,10 @@ def test_member_category_restriction(types, society_a, in_schema):
 def test_percent_and_amount_codes_with_addon(types, society_a, in_schema, organiser):
     day = datetime.date(2026, 4, 20)
     with in_schema(society_a):
-        percent = organise.create_discount_code(
+        percent = organise.save_discount_code(
             meeting=types["meeting"], data={"code": "half", "kind": "percent", "value": Decimal("50")}, actor=organiser
         )
-        amount = organise.create_discount_code(
+        amount = organise.save_discount_code(
             meeting=types["meeting"],
             data={"code": "minus100", "kind": "amount", "value": Decimal("100")},
             actor=organiser,
@@ -104,7 +104,7 @@ def test_percent_and_amount_codes_with_addon(types, society_a, in_schema, organi
 
 def test_code_validity_type_and_uses(types, society_a, in_schema, organiser):
     with in_schema(society_a):
-        code = organise.create_discount_code(
+        code = organise.save_discount_code(
             meeting=types["meeting"],
             types=[types["student"]],
             data={

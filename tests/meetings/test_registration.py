@@ -13,6 +13,7 @@ from meetings.models import DiscountCode, Quota, Registration
 from meetings.services import organise
 from meetings.services import registration as services
 from tests.meetings.conftest import FakeInvoice, attendee, make_meeting
+from tests.meetings.conftest import register as register_as
 
 NOW = timezone.make_aware(datetime.datetime(2026, 4, 1, 10, 0))
 
@@ -22,15 +23,7 @@ def quota_of(rtype):
 
 
 def register(meeting, rtype, user, now=NOW, **kw):
-    return services.register(
-        meeting=meeting,
-        registration_type=rtype,
-        user=user,
-        attendee=kw.pop("person", attendee(email=user.email)),
-        actor=user,
-        now=now,
-        **kw,
-    )
+    return register_as(meeting, rtype, user, now=now, **kw)
 
 
 def pay(reg, actor=None, now=None):
@@ -213,7 +206,7 @@ def test_cancel_unpaid_hold_frees_seat_and_code(open_meeting, society_a, in_sche
     buyer = make_user("c@example.cn")
     with in_schema(society_a):
         meeting, _member, other = open_meeting
-        organise.create_discount_code(
+        organise.save_discount_code(
             meeting=meeting, data={"code": "ONE", "kind": "amount", "value": 100, "max_uses": 1}, actor=organiser
         )
         reg = register(meeting, other, buyer, code="one")
@@ -227,7 +220,7 @@ def test_code_usage_limit(open_meeting, society_a, in_schema, make_user, organis
     a, b = make_user("a@example.cn"), make_user("b@example.cn")
     with in_schema(society_a):
         meeting, _member, other = open_meeting
-        organise.create_discount_code(
+        organise.save_discount_code(
             meeting=meeting, data={"code": "ONE", "kind": "percent", "value": 10, "max_uses": 1}, actor=organiser
         )
         assert register(meeting, other, a, code="ONE").total == Decimal("1350.00")

@@ -174,7 +174,7 @@ def test_registration_list_filters_and_csv(open_meeting, society_a, in_schema, m
     client = client_for(society_a)
     client.force_login(organiser)
     page = client.get("/meetings/console/annual-2026/registrations/?status=confirmed").content.decode()
-    assert "甲" in page and "<td>乙" not in page
+    assert ">甲</a>" in page and ">乙</a>" not in page
     csv = client.get("/meetings/console/annual-2026/registrations/?format=csv").content.decode("utf-8-sig")
     rows = csv.strip().splitlines()
     assert rows[0].startswith("ticket_code,name,email") and len(rows) == 3
