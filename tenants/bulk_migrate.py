@@ -10,8 +10,8 @@ Here that shared work is done once, before the worker processes fork:
 
 * one query reads which migrations each schema has, and the schemas are grouped by that set
   (normally one group: every society is at the same point);
-* per group, the plan and the starting ``ProjectState`` with its models rendered are built
-  once and inherited by the workers, which apply them to a cheap clone for each schema;
+* per group, the plan and the project states around each operation (models rendered) are built
+  once and inherited by the workers, which only run the operations' database side per schema;
 * each worker keeps one database connection for all its schemas.
 
 Each migration still runs in its own transaction through Django's ``MigrationExecutor``, so a
@@ -24,11 +24,12 @@ router makes them do nothing in a society schema.  A tenant app that needs rows 
 society does it in a data migration.
 """
 
+import gc
 import multiprocessing
 import time
 from dataclasses import dataclass, field
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.exceptions import AmbiguityError
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
@@ -40,13 +41,63 @@ from tenants.schemas import applied_migrations_by_schema, migration_loader
 
 
 @dataclass
+class Step:
+    """One migration of a forwards plan, with each operation's states before and after it."""
+
+    migration: object
+    operations: list[tuple[object, ProjectState, ProjectState]]
+
+
+@dataclass
 class Group:
     """Schemas that have exactly the same migrations applied, and what that means for them."""
 
     applied: frozenset
     schemas: list[str] = field(default_factory=list)
     plan: list = field(default_factory=list)
-    state: ProjectState | None = None
+    steps: list[Step] | None = None  # forwards plans only; backwards ones go through Django as is
+
+
+def forward_steps(state: ProjectState, plan: list) -> list[Step]:
+    """The states Django's ``Migration.apply`` builds around each operation, built once.
+
+    ``database_forwards`` only reads its two states, so every schema of a group can be given the
+    same ones; ``tests/tenants/test_migrate_schemas.py`` checks that the SQL is what Django's own
+    path writes for every migration of the project."""
+    _ = state.apps  # rendered before the first operation, as Django does
+    steps = []
+    for migration, _backwards in plan:
+        operations = []
+        before = state.clone()
+        for operation in migration.operations:
+            operation.state_forwards(migration.app_label, state)
+            after = state.clone()
+            operations.append((operation, before, after))
+            before = after
+        steps.append(Step(migration, operations))
+    return steps
+
+
+def apply_steps(executor: MigrationExecutor, steps: list[Step]) -> None:
+    """Django's ``MigrationExecutor.apply_migration`` and ``Migration.apply``, with the states given."""
+    connection = executor.connection
+    for step in steps:
+        migration, recorded = step.migration, False
+        with connection.schema_editor(atomic=migration.atomic) as editor:
+            for operation, before, after in step.operations:
+                atomic_operation = operation.atomic or (migration.atomic and operation.atomic is not False)
+                if not editor.atomic_migration and atomic_operation:
+                    with transaction.atomic(connection.alias):
+                        operation.database_forwards(migration.app_label, editor, before, after)
+                else:
+                    operation.database_forwards(migration.app_label, editor, before, after)
+            if not editor.deferred_sql:
+                executor.record_migration(migration)
+                recorded = True
+        if not recorded:
+            executor.record_migration(migration)
+    if executor.loader.replacements:  # a query per schema, for squashed migrations only
+        executor.check_replacements()
 
 
 class _SharedGraphExecutor(MigrationExecutor):
@@ -119,9 +170,8 @@ def plan_groups(
         _check_consistent(group)
         group.plan = executor.migration_plan(_targets)
         if group.plan and not any(backwards for _, backwards in group.plan):
-            # Forwards: Django would build this state, and render its models, for each schema.
-            group.state = executor._create_project_state(with_applied_migrations=True)
-            _ = group.state.apps  # rendered once, before the workers fork
+            # Forwards: Django would build these states, and render their models, for each schema.
+            group.steps = forward_steps(executor._create_project_state(with_applied_migrations=True), group.plan)
         for schema in group.schemas:
             by_schema[schema] = group
     _loader.applied_migrations = {}
@@ -159,8 +209,10 @@ def migrate_schema(schema: str) -> Result:
         connection.set_schema(schema)
         _use_applied(group)
         executor = _SharedGraphExecutor(connection, _loader)
-        state = group.state.clone() if group.state else None
-        executor.migrate(_targets, plan=group.plan, state=state)
+        if group.steps is not None:
+            apply_steps(executor, group.steps)
+        else:
+            executor.migrate(_targets, plan=group.plan)
     except Exception as exc:  # noqa: BLE001 - reported with the schema's name; the other schemas go on
         return Result(schema, [], time.perf_counter() - started, error=f"{type(exc).__name__}: {exc}")
     finally:
@@ -187,6 +239,7 @@ def run(
                 report(results[-1], len(results), len(pending))
         return results
     connections.close_all()  # the forked workers must not inherit an open connection
+    gc.freeze()  # the collector would otherwise copy every inherited page it visits
     context = multiprocessing.get_context("fork")
     with context.Pool(processes=processes) as pool:
         # Small chunks keep both workers busy to the end; results arrive as schemas finish.
