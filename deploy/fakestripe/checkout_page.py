@@ -25,14 +25,15 @@ _STATUS_LABELS = {
 _STYLE = """
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif;
 background:#f6f8fa;color:#1a1f36}main{max-width:28rem;margin:0 auto;padding:1.25rem}
-.card{background:#fff;border-radius:12px;padding:1.25rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+.sheet{background:#fff;border-radius:12px;padding:1.25rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
 .test{display:inline-block;background:#ffde92;color:#a04f00;border-radius:4px;padding:0 .4rem;font-size:.75rem}
 .total{font-size:2rem;font-weight:600;margin:.25rem 0 1rem}.en{color:#697386;font-size:.85em}
 table{width:100%;border-collapse:collapse;margin-bottom:1rem}td{padding:.4rem 0;border-bottom:1px solid #e3e8ee}
 td.amt{text-align:right;white-space:nowrap}button{display:block;width:100%;margin:.5rem 0;padding:.8rem;
 border:0;border-radius:8px;font-size:1rem;color:#fff;background:#635bff;cursor:pointer}
-button.alipay{background:#1677ff}button.wechat_pay{background:#07c160}
+button.alipay{background:#1677ff}button.wechat_pay{background:#07c160}button .en{color:#eef}
 button.secondary{background:#fff;color:#697386;border:1px solid #cfd7df;font-size:.85rem;padding:.5rem}
+button.secondary .en{color:#697386}
 .error{background:#fde8e8;color:#9b1c1c;border-radius:8px;padding:.6rem;margin-bottom:1rem}
 a{color:#635bff}details{margin-top:1rem;color:#697386}
 """
@@ -43,7 +44,7 @@ def _page(title: str, body: str) -> str:
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
-        f'<body><main><div class="card">{body}</div></main></body></html>'
+        f'<body><main><div class="sheet">{body}</div></main></body></html>'
     )
 
 

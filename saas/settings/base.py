@@ -182,7 +182,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["society"], "formatter": "society"},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # The stripe library logs every request at INFO; its errors reach us as exceptions anyway.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "stripe": {"level": "WARNING"}},
 }
 
 XUEHUI_VERSION = "0.1.0"
