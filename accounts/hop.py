@@ -16,20 +16,10 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Affiliation
 from tenants.models import Society
+from tenants.services import society_url
 
 _SALT = "xuehui.hop"
 _MAX_AGE = 60
-
-
-def society_url(society: Society, path: str = "/", request=None) -> str:
-    """Absolute address of a society's site; from a request, with that request's scheme and port."""
-    from django.conf import settings
-
-    if request is not None:
-        host = request.get_host()
-        port = f":{host.rsplit(':', 1)[1]}" if ":" in host else ""
-        return f"{request.scheme}://{society.slug}.{settings.BASE_DOMAIN}{port}{path}"
-    return f"{settings.SITE_SCHEME}://{society.slug}.{settings.BASE_DOMAIN}{settings.SITE_PORT_SUFFIX}{path}"
 
 
 @login_required

@@ -6,9 +6,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm, SignupForm
-from accounts.hop import society_url
 from accounts.models import Affiliation
 from accounts.services import register_account
+from tenants.services import society_url
 
 
 def signup(request):

@@ -2,13 +2,13 @@
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from billing.models import Subscription
 from common.audit import record_audit
+from tenants.services import society_url
 
 # Days after the payment was first missed; the last one comes a day before read-only starts.
 REMINDER_DAYS = (0, 3, 7, 13)
@@ -17,7 +17,7 @@ REMINDER_DAYS = (0, 3, 7, 13)
 def _message(subscription: Subscription) -> tuple[str, str]:
     society = subscription.society
     read_only = timezone.localtime(subscription.read_only_from).strftime("%Y-%m-%d %H:%M")
-    link = f"{settings.SITE_SCHEME}://{society.slug}.{settings.BASE_DOMAIN}{settings.SITE_PORT_SUFFIX}/billing/"
+    link = society_url(society, "/billing/")
     subject = f"【学会云】{society.name_zh}：平台订阅费用逾期提醒 / Xuehui subscription payment overdue"
     body = (
         f"{society.name_zh}秘书处：\n\n"

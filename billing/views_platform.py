@@ -7,11 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.hop import society_url
 from billing import selectors, services
 from billing.forms import OperatorSocietyForm, SocietySignUpForm
 from billing.views import welcome_token
-from tenants.services import InvalidSociety, SocietyExists
+from tenants.services import InvalidSociety, SocietyExists, society_url
 
 operator_required = staff_member_required(login_url="accounts:login")
 

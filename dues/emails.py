@@ -1,7 +1,6 @@
 """The e-mails dues sends, each after the commit of the change it reports (never twice: the
 callers send only on the transition, which happens once under the row lock)."""
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -50,10 +49,9 @@ def refund_done(refund, credit_note) -> None:
 
 
 def _site_link(path: str) -> str:
-    from tenants.services import current_society
+    from tenants.services import current_society, society_url
 
-    host = f"{current_society().slug}.{settings.BASE_DOMAIN}{settings.SITE_PORT_SUFFIX}"
-    return f"{settings.SITE_SCHEME}://{host}{path}"
+    return society_url(current_society(), path)
 
 
 def auto_charge_failed(payment, *, retry_on) -> None:

@@ -4,17 +4,16 @@ import io
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from tenants.services import current_society, society_url
+
 
 def site_url(path: str) -> str:
-    tenant = getattr(connection, "tenant", None)
-    slug = getattr(tenant, "slug", None)
-    host = f"{slug}.{settings.BASE_DOMAIN}" if slug else settings.BASE_DOMAIN
-    return f"{settings.SITE_SCHEME}://{host}{settings.SITE_PORT_SUFFIX}{path}"
+    """On the current society's site (in tasks too, where the tenant is only a schema name)."""
+    return society_url(current_society(), path)
 
 
 def society_path(name: str, *args) -> str:

@@ -33,7 +33,7 @@ from members.models import (
     TermBasis,
     TermKind,
 )
-from tenants.services import current_society, link_person
+from tenants.services import current_society, link_person, society_url
 
 S = MemberStatus
 # What a member may change on their own page; the rest only the secretariat.
@@ -78,10 +78,7 @@ def term_for(category: MembershipCategory, start: datetime.date) -> tuple[dateti
 
 
 def site_link(path: str) -> str:
-    from django.conf import settings
-
-    society = current_society()
-    return f"{settings.SITE_SCHEME}://{society.slug}.{settings.BASE_DOMAIN}{settings.SITE_PORT_SUFFIX}{path}"
+    return society_url(current_society(), path)
 
 
 def send_email_on_commit(*, to: str, template: str, context: dict) -> None:

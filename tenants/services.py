@@ -42,6 +42,17 @@ def society_domain(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
 
 
+def society_url(society: Society, path: str = "/", request=None) -> str:
+    """Absolute address on a society's site: with a request's scheme and port when there is one,
+    else ``SITE_SCHEME`` and ``SITE_PORT_SUFFIX`` (e-mails, tasks)."""
+    host = society_domain(society.slug)
+    if request is not None:
+        asked = request.get_host()
+        port = f":{asked.rsplit(':', 1)[1]}" if ":" in asked else ""
+        return f"{request.scheme}://{host}{port}{path}"
+    return f"{settings.SITE_SCHEME}://{host}{settings.SITE_PORT_SUFFIX}{path}"
+
+
 def validate_slug(slug: str) -> str:
     slug = (slug or "").strip().lower()
     if not SLUG_RE.match(slug):

@@ -4,10 +4,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
-from accounts.hop import society_url
 from tenants.forms import SocietyForm
 from tenants.models import Society
-from tenants.services import InvalidSociety, SocietyExists, create_society
+from tenants.services import InvalidSociety, SocietyExists, create_society, society_url
 
 
 def societies_queryset():
