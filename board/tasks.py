@@ -63,6 +63,9 @@ def request_refresh(schema_name: str | None = None, *, delay: int | None = None)
     if not schema_name or schema_name == get_public_schema_name():
         raise MissingSchema("request_refresh() needs a society schema")
 
+    if connection.in_atomic_block and _waiting_for_this_commit(schema_name):
+        return  # a lapse run over thousands of members asks once, not once per member
+
     def schedule():
         with schema_context(schema_name):
             # The cache key carries the schema (django_tenants.cache.make_key).
@@ -70,4 +73,15 @@ def request_refresh(schema_name: str | None = None, *, delay: int | None = None)
                 return
         fill_society.apply_async(kwargs={SCHEMA_KWARG: schema_name}, countdown=delay)
 
+    schedule.board_schema = schema_name
     transaction.on_commit(schedule)
+
+
+def _waiting_for_this_commit(schema_name: str) -> bool:
+    """A refresh of ``schema_name`` already waits for this transaction's commit, registered in
+    savepoints that this request is inside too (so no rollback can drop it and keep this one)."""
+    current = set(connection.savepoint_ids)
+    return any(
+        getattr(func, "board_schema", None) == schema_name and sids <= current
+        for sids, func, _robust in connection.run_on_commit
+    )

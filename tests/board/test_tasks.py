@@ -87,3 +87,26 @@ def test_an_event_refreshes_the_board_through_the_worker(
         ) == {"ci-202509": 2}
     )
     assert not MetricValue.objects.filter(society=society_b).exists()
+
+
+def test_many_events_in_one_transaction_ask_once(society_a, in_schema, django_capture_on_commit_callbacks):
+    with in_schema(society_a), django_capture_on_commit_callbacks() as callbacks:
+        for _ in range(500):
+            request_refresh()
+    assert [getattr(cb, "board_schema", None) for cb in callbacks] == [society_a.schema_name]
+
+
+def test_a_request_in_a_rolled_back_savepoint_does_not_swallow_a_later_one(
+    society_a, in_schema, django_capture_on_commit_callbacks
+):
+    with in_schema(society_a), django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                request_refresh()
+                raise RuntimeError("the write failed")
+        except RuntimeError:
+            pass
+        request_refresh()  # outside the rolled-back savepoint: must still be scheduled
+        with transaction.atomic():
+            request_refresh()  # inside a savepoint, with one already waiting outside it: nothing more
+    assert [getattr(cb, "board_schema", None) for cb in callbacks] == [society_a.schema_name]
