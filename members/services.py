@@ -30,6 +30,7 @@ from members.lifecycle import (
     today,
 )
 from members.models import (
+    CATEGORY_FIELDS,
     PROFILE_FIELDS,
     Application,
     ApplicationStatus,
@@ -360,16 +361,25 @@ def request_data_deletion(*, member: Member, actor) -> Member:
     return member
 
 
+def _stored(instance, fields: list[str]) -> dict | None:
+    """The fields as the database has them (locked): the form has already changed ``instance``."""
+    if instance.pk is None:
+        return None
+    return snapshot(type(instance).objects.select_for_update().get(pk=instance.pk), fields)
+
+
 def save_category(*, category: MembershipCategory, actor) -> MembershipCategory:
     """Create or update a category (validated by its form)."""
     with transaction.atomic():
         created = category.pk is None
+        before = _stored(category, CATEGORY_FIELDS)
         category.save()
         record_audit(
             actor=actor,
             action="members.create_category" if created else "members.update_category",
             obj=category,
-            after=snapshot(category, ["code", "name_zh", "fee", "currency", "term"]),
+            before=before,
+            after=snapshot(category, CATEGORY_FIELDS),
         )
     return category
 
@@ -429,9 +439,14 @@ def save_membership_settings(*, settings_row, actor):
     """Numbering format, grace period, renewal lead time and reminder offsets of the society."""
     fields = ["number_prefix", "number_digits", "grace_days", "renewal_lead_days", "reminder_offsets"]
     with transaction.atomic():
+        before = _stored(settings_row, fields)
         settings_row.save()
         record_audit(
-            actor=actor, action="members.save_settings", obj=settings_row, after=snapshot(settings_row, fields)
+            actor=actor,
+            action="members.save_settings",
+            obj=settings_row,
+            before=before,
+            after=snapshot(settings_row, fields),
         )
     return settings_row
 

@@ -321,7 +321,9 @@ def test_membership_rules_change_the_number_format_and_reminders(society_a, cate
 
         with transaction.atomic():
             assert allocate_number(year=2027) == "HX20270001"
-        assert AuditEntry.objects.filter(action="members.save_settings").count() == 1
+        entry = AuditEntry.objects.get(action="members.save_settings")
+        assert (entry.before["number_prefix"], entry.after["number_prefix"]) == ("CS", "HX")
+        assert (entry.before["grace_days"], entry.after["grace_days"]) == (90, 60)
     bad = staff_client.post(
         "/members/console/settings/",
         {
