@@ -39,14 +39,15 @@ def generate_badges(*, meeting_id: int, actor_id: int | None = None):
 def issue_certificates(*, meeting_id: int, actor_id: int | None = None):
     """Certificates for every checked-in attendee still without one (reruns skip the done)."""
     from meetings.services.documents import certificate_candidates, issue_certificate
+    from tenants.services import current_society
 
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
         return 0
-    actor = _user(actor_id)
+    actor, society = _user(actor_id), current_society()
     count = 0
-    for registration in certificate_candidates(meeting).select_related("meeting").order_by("id"):
-        issue_certificate(registration=registration, actor=actor)
+    for registration in certificate_candidates(meeting).order_by("id"):
+        issue_certificate(registration=registration, actor=actor, society=society)
         count += 1
     return count
 

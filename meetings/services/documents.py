@@ -11,8 +11,8 @@ from common.models import Role, StoredFile
 from common.pdf import badge as badge_pdf
 from common.pdf import certificate as certificate_pdf
 from meetings.models import Certificate, Meeting, Registration
-from meetings.notifications import site_url, society_path
-from tenants.services import current_society
+from meetings.notifications import society_path
+from tenants.services import current_society, society_url
 
 
 def _dates(meeting: Meeting) -> str:
@@ -68,16 +68,21 @@ def badges_for_meeting(*, meeting: Meeting, actor) -> StoredFile | None:
     return stored
 
 
-def verify_url(certificate: Certificate) -> str:
-    return site_url(society_path("meetings:verify", certificate.token))
+def verify_url(certificate: Certificate, society) -> str:
+    return society_url(society, society_path("meetings:verify", certificate.token))
 
 
-def issue_certificate(*, registration: Registration, actor) -> Certificate:
+def issue_certificate(*, registration: Registration, actor, society=None) -> Certificate:
     """The attendance certificate of a checked-in attendee (idempotent: one per registration),
-    rendered with its verification QR and stored for the attendee."""
-    society = current_society()
+    rendered with its verification QR and stored for the attendee.  A run over many attendees
+    passes ``society`` (looked up once: inside a task that lookup is a query)."""
+    society = society or current_society()
     with transaction.atomic():
-        reg = Registration.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=registration.pk)
+        reg = (
+            Registration.objects.select_for_update(of=("self",))
+            .select_related("meeting", "group")
+            .get(pk=registration.pk)
+        )
         existing = Certificate.objects.filter(registration=reg).first()
         if existing is not None and existing.file_id:
             return existing
@@ -97,7 +102,7 @@ def issue_certificate(*, registration: Registration, actor) -> Certificate:
                 end_date=meeting.ends_on,
                 venue_zh=meeting.venue,
                 issue_date=meeting.ends_on,
-                verify_url=verify_url(cert),
+                verify_url=verify_url(cert, society),
             )
         )
         cert.file = store_file(
