@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from common.models import Role
 from common.permissions import has_role, role_required
 from meetings.models import Meeting, Registration
+from meetings.selectors import public_meetings
 from meetings.services.organise import OrganiseError
 
 organiser = role_required(Role.ORGANISER)
@@ -53,7 +54,7 @@ def retry_later_on_busy(view):
 
 
 def public_meeting(slug: str) -> Meeting:
-    return get_object_or_404(Meeting.objects.exclude(status=Meeting.Status.DRAFT).select_related("poster"), slug=slug)
+    return get_object_or_404(public_meetings(), slug=slug)
 
 
 def own_registration(request, code: str) -> Registration:
