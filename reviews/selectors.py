@@ -230,10 +230,6 @@ def programme_rows(call: Call) -> QuerySet[Submission]:
     )
 
 
-def has_review(assignment: Assignment) -> bool:
-    return Review.objects.filter(assignment=assignment).exists()
-
-
 def committee_reviews(user, submission: Submission, *, exclude: Assignment | None = None) -> list[dict]:
     """Submitted reviews as the committee sees them; reviewers' names only for chairs."""
     reviews = visible_reviews(user, submission)

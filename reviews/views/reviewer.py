@@ -92,7 +92,7 @@ def review(request, assignment_id: int):
     assignment = _assignment(request, assignment_id)
     paper, call = assignment.submission, assignment.submission.call
     criteria = selectors.criteria_of(call)
-    existing = getattr(assignment, "review", None) if selectors.has_review(assignment) else None
+    existing = getattr(assignment, "review", None)  # None when there is no review yet
     initial = {}
     if existing is not None:
         initial = {f"score_{k}": v for k, v in existing.scores.items()}
