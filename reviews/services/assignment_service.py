@@ -3,6 +3,7 @@ and the chair's adjustments by hand."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -93,7 +94,7 @@ def build_problem(call: Call, *, objective: str = "total") -> dict:
     }
 
 
-def assign_reviewers(*, actor, call: Call, objective: str = "total", paper_url_builder=None) -> dict:
+def assign_reviewers(*, actor, call: Call, objective: str = "total") -> dict:
     """Replace the call's assignments by the optimal one (``objective`` "total" or "fair").
 
     Refused once any review exists (chairs then adjust by hand).  One transaction; assigned
@@ -138,19 +139,23 @@ def assign_reviewers(*, actor, call: Call, objective: str = "total", paper_url_b
 
 
 def _notify_assigned(call: Call, member_ids) -> None:
-    members = CommitteeMember.objects.filter(pk__in=set(member_ids)).select_related("user")
+    member_ids = set(member_ids)
+    members = CommitteeMember.objects.filter(pk__in=member_ids).select_related("user")
+    # Every notified member's papers in one query, not one per member.
+    papers = defaultdict(list)
+    for member_id, number, zh, en in (
+        Assignment.objects.filter(member_id__in=member_ids)
+        .order_by("submission__number")
+        .values_list("member_id", "submission__number", "submission__title_zh", "submission__title_en")
+    ):
+        papers[member_id].append((number, zh or en))
     for member in members:
-        titles = list(
-            Submission.objects.filter(assignments__member=member)
-            .order_by("number")
-            .values_list("number", "title_zh", "title_en")
-        )
         send_on_commit(
             to=[member.user.email],
             template="assigned",
             context={
                 "call": call.title,
-                "papers": [(n, zh or en) for n, zh, en in titles],
+                "papers": papers[member.pk],
                 "deadline": call.review_deadline,
             },
             language=member.user.preferred_language,
