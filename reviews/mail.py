@@ -8,7 +8,15 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
+
+from tenants.services import current_society, society_url
+
+
+def site_link(name: str, *args) -> str:
+    """The absolute address of a page of the current society's site, for an e-mail."""
+    return society_url(current_society(), reverse(name, args=args))
 
 
 def send_on_commit(*, to: list[str], template: str, context: dict, language: str = "zh-hans", subject: str = ""):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from common.audit import audited, record_audit, snapshot
 from common.models import Role
 from reviews.exceptions import ReviewsError
-from reviews.mail import send_on_commit
+from reviews.mail import send_on_commit, site_link
 from reviews.models import Call, CommitteeMember, Criterion, NotificationTemplate, Outcome, Topic, Track
 from tenants.services import grant_role
 
@@ -160,7 +160,6 @@ def invite_committee_member(
     affiliation: str = "",
     max_load: int = 5,
     topics=(),
-    accept_url_builder=None,
 ) -> CommitteeMember:
     """Invite a person (by e-mail) to the programme committee.  An existing account is reused;
     otherwise one without a password is created, set on acceptance.  Sends the invitation after
@@ -188,7 +187,6 @@ def invite_committee_member(
             obj=member,
             after={"email": email, "role": role, "max_load": max_load},
         )
-        url = accept_url_builder(invitation_token(member)) if accept_url_builder else ""
         send_on_commit(
             to=[user.email],
             template="invitation",
@@ -196,7 +194,7 @@ def invite_committee_member(
                 "call": call.title,
                 "meeting": call.meeting.title_zh,
                 "role": member.get_role_display(),
-                "url": url,
+                "url": site_link("reviews:invitation", invitation_token(member)),
             },
             language=user.preferred_language,
         )

@@ -15,7 +15,7 @@ from common.audit import audited, record_audit, snapshot
 from common.files import store_file
 from common.models import Role
 from reviews.exceptions import ReviewsError
-from reviews.mail import send_on_commit
+from reviews.mail import send_on_commit, site_link
 from reviews.models import Call, Decision, Submission, SubmissionAuthor, SubmissionFile
 from reviews.pdfcheck import InvalidPdf, check_pdf, strip_metadata
 
@@ -130,9 +130,7 @@ def _write_authors(submission: Submission, authors: list[AuthorData]) -> None:
     )
 
 
-def submit_paper(
-    *, actor, call: Call, data: PaperData, content: bytes, filename: str, paper_url_builder=None
-) -> Submission:
+def submit_paper(*, actor, call: Call, data: PaperData, content: bytes, filename: str) -> Submission:
     """Create a submission with its ordered authors and PDF (checked; a sanitised copy stored for
     reviewers), refresh the call's conflicts and notify every co-author after commit.
     One transaction; the call row is locked to number papers without gaps or duplicates."""
@@ -164,7 +162,7 @@ def submit_paper(
         record_audit(
             actor=actor, action="reviews.submit_paper", obj=submission, after=snapshot(submission, PAPER_FIELDS)
         )
-        url = paper_url_builder(submission) if paper_url_builder else ""
+        url = site_link("reviews:paper", submission.pk)
         for author in submission.authors.all():
             if author.email != actor.email.lower():
                 send_on_commit(

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -39,10 +38,6 @@ def my(request):
 def call_detail(request, call_id: int):
     call = get_object_or_404(Call.objects.select_related("meeting"), pk=call_id)
     return render(request, "reviews/call.html", {"call": call, "open": call.submissions_open()})
-
-
-def _paper_url(request):
-    return lambda s: request.build_absolute_uri(reverse("reviews:paper", args=[s.pk]))
 
 
 def _paper_form(request, call, *, submission=None):
@@ -92,7 +87,6 @@ def submit(request, call_id: int):
                 data=paper_data(form, formset),
                 content=upload.read(),
                 filename=upload.name,
-                paper_url_builder=_paper_url(request),
             )
         except ReviewsError as exc:
             form.add_error(None, str(exc))

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from common.models import Role
@@ -149,9 +148,6 @@ def committee(request, call):
                 affiliation=data["affiliation"],
                 max_load=data["max_load"],
                 topics=list(data["topics"]),
-                accept_url_builder=lambda token: request.build_absolute_uri(
-                    reverse("reviews:invitation", args=[token])
-                ),
             )
         except ReviewsError as exc:
             form.add_error(None, str(exc))

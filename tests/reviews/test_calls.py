@@ -165,3 +165,16 @@ def test_existing_account_answers_the_invitation_from_its_page(society_a, in_sch
     with in_schema(society_a):
         assert CommitteeMember.objects.get().status == CommitteeMember.Status.DECLINED
         assert not RoleAssignment.objects.filter(user=reviewer, role=Role.REVIEWER).exists()
+
+
+def test_invitation_sent_outside_a_request_links_to_the_society_site(
+    society_a, in_schema, call, organiser, django_capture_on_commit_callbacks
+):
+    # The link is the service's own (tenants.services.society_url): the demo and API send it too.
+    from tenants.services import society_url
+
+    with in_schema(society_a):
+        with django_capture_on_commit_callbacks(execute=True):
+            member = calls.invite_committee_member(actor=organiser, call=call, email="qian@fudan.edu.cn")
+        expected = society_url(society_a, f"/reviews/invitations/{calls.invitation_token(member)}/")
+    assert expected in mail.outbox[-1].body
