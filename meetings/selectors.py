@@ -10,15 +10,11 @@ from meetings.models import AddOn, DiscountCode, Meeting, Question, Quota, Regis
 
 def membership_of(user) -> tuple[bool, str | None]:
     """Whether ``user`` is an active member here, and their membership category code."""
-    try:
-        from members import selectors as members_selectors
-    except ImportError:  # the members capability is optional: without it nobody is a member
+    from members.selectors import is_active_member, member_category_code
+
+    if not is_active_member(user):
         return False, None
-    check = getattr(members_selectors, "is_active_member", None)
-    if check is None or not getattr(user, "is_authenticated", False) or not check(user):
-        return False, None
-    category = getattr(members_selectors, "member_category_code", None)
-    return True, category(user) if category else None
+    return True, member_category_code(user)
 
 
 def public_meetings():
@@ -81,6 +77,14 @@ def has_paid_registration(meeting, user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return Registration.objects.filter(meeting=meeting, user=user, status=Registration.Status.CONFIRMED).exists()
+
+
+def paid_registrants(meeting):
+    """The accounts ``has_paid_registration(meeting, ·)`` holds for, as one queryset (to check many at once)."""
+    from django.contrib.auth import get_user_model
+
+    confirmed = Registration.objects.filter(meeting=meeting, status=Registration.Status.CONFIRMED, user__isnull=False)
+    return get_user_model().objects.filter(pk__in=confirmed.values("user_id"))
 
 
 def registrations_of(user):

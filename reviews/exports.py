@@ -15,13 +15,15 @@ from django.utils.translation import gettext as _
 
 from common.pdf.weasy import html_to_pdf
 from reviews import selectors
-from reviews.services.decisions import enters_programme
+from reviews.services.decisions import enters_programme, paid_authors
 
 FONT_FAMILY = "WenQuanYi Zen Hei"
 
 
 def programme_papers(call) -> list:
-    return [p for p in selectors.programme_rows(call) if enters_programme(p)]
+    papers = list(selectors.programme_rows(call))
+    paid = paid_authors(call.meeting, {author.email for paper in papers for author in paper.authors.all()})
+    return [p for p in papers if enters_programme(p, paid)]
 
 
 def _rows(call):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import string
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from board.tasks import request_refresh
 from common.audit import record_audit
+from meetings.selectors import paid_registrants
 from reviews.exceptions import ReviewsError
 from reviews.models import Decision, NotificationTemplate, Outcome, Submission
 
@@ -124,27 +124,20 @@ def notify_decisions(*, actor, call, submissions=None) -> int:
     return count
 
 
-def has_paid_registration(meeting, user) -> bool:
-    """meetings.selectors.has_paid_registration when the meetings app provides it, else False."""
-    try:
-        selectors = importlib.import_module("meetings.selectors")
-    except ModuleNotFoundError:
-        return False
-    check = getattr(selectors, "has_paid_registration", None)
-    return bool(check(meeting, user)) if check else False
+def paid_authors(meeting, emails) -> dict:
+    """{e-mail: account} of those ``emails`` whose account holds a paid registration for ``meeting``."""
+    return {user.email: user for user in paid_registrants(meeting).filter(email__in=emails)}
 
 
-def registered_author(submission: Submission):
-    """The first listed author with an account who has paid for the meeting, or None."""
-    from django.contrib.auth import get_user_model
-
-    emails = list(submission.authors.values_list("email", flat=True))
-    for user in get_user_model().objects.filter(email__in=emails):
-        if has_paid_registration(submission.call.meeting, user):
-            return user
-    return None
+def registered_author(submission: Submission, paid: dict | None = None):
+    """The first listed author with an account who has paid for the meeting, or None.  A run over
+    many papers passes ``paid`` (``paid_authors`` of all their authors, one query for the run)."""
+    emails = [author.email for author in submission.authors.all()]
+    if paid is None:
+        paid = paid_authors(submission.call.meeting, emails)
+    return next((paid[email] for email in emails if email in paid), None)
 
 
-def enters_programme(submission: Submission) -> bool:
+def enters_programme(submission: Submission, paid: dict | None = None) -> bool:
     decision = getattr(submission, "decision", None)
-    return bool(decision and decision.is_accept and submission.is_active and registered_author(submission))
+    return bool(decision and decision.is_accept and submission.is_active and registered_author(submission, paid))

@@ -337,3 +337,17 @@ def test_file_answer_stored_only_with_registration(society_a, in_schema, organis
         with pytest.raises(services.RegistrationError):
             register(meeting, other, b, person=refused)
         assert StoredFile.objects.filter(kind="meetings.answer").count() == 1
+
+
+def test_paid_registrants_agrees_with_has_paid_registration(open_meeting, society_a, society_b, in_schema, make_user):
+    from meetings.selectors import has_paid_registration, paid_registrants
+
+    a, b, c = make_user("a@example.cn"), make_user("b@example.cn"), make_user("c@example.cn")
+    with in_schema(society_a):
+        meeting, _member, other = open_meeting
+        pay(register(meeting, other, a))
+        register(meeting, other, b)  # held, not paid
+        assert list(paid_registrants(meeting)) == [a]
+        assert [u for u in (a, b, c) if has_paid_registration(meeting, u)] == [a]
+    with in_schema(society_b):
+        assert Registration.objects.filter(user=a).count() == 0
