@@ -8,7 +8,7 @@ from django_tenants.utils import get_public_schema_name
 from board import index
 from board.models import IndexScore, IndexSettings
 from board.selectors import INDICATORS, available_years, indicators_for_year
-from common.audit import record_audit
+from common.audit import audited, record_audit
 from tenants.models import Society
 
 DEFAULT_WEIGHTS = {"members": 3, "growth": 2, "revenue": 2, "meetings": 1, "registrations": 1, "submissions": 1}
@@ -99,19 +99,12 @@ def update_index_settings(*, actor, method: str, weights: dict[str, float]) -> I
         raise InvalidWeights(_("Give at least one indicator a weight above 0."))
     with transaction.atomic():
         settings_row = IndexSettings.objects.select_for_update().filter(pk=1).first() or get_index_settings()
-        before = {"method": settings_row.method, "weights": settings_row.weights}
-        settings_row.method = method
-        settings_row.weights = clean
-        settings_row.updated_by = actor
-        settings_row.save()
-        _store_scores(settings_row=settings_row, years=available_years())
-        record_audit(
-            actor=actor,
-            action="board.update_index_settings",
-            obj=settings_row,
-            before=before,
-            after={"method": method, "weights": clean},
-        )
+        with audited(settings_row, ["method", "weights"], action="board.update_index_settings", actor=actor):
+            settings_row.method = method
+            settings_row.weights = clean
+            settings_row.updated_by = actor
+            settings_row.save()
+            _store_scores(settings_row=settings_row, years=available_years())
     return settings_row
 
 
