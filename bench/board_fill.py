@@ -250,6 +250,7 @@ def ensure_data(scale: float) -> list:
     from django.db import connection
 
     from tenants.models import Society
+    from tenants.schemas import quote
     from tenants.services import create_society
 
     wanted = plan(scale)
@@ -262,7 +263,7 @@ def ensure_data(scale: float) -> list:
     # Another scale was loaded before: start again from nothing.
     for society in Society.objects.filter(slug__startswith=PREFIX):
         with connection.cursor() as cursor:
-            cursor.execute(f'DROP SCHEMA IF EXISTS "{society.schema_name}" CASCADE')
+            cursor.execute(f"DROP SCHEMA IF EXISTS {quote(society.schema_name)} CASCADE")
         society.delete()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {STATE_TABLE}")
@@ -294,12 +295,14 @@ def build_flat_table(societies) -> int:
     """One public table with one row per source row the metrics read (same total rows)."""
     from django.db import connection
 
+    from tenants.schemas import quote
+
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {FLAT_TABLE}")
         cursor.execute(f"CREATE UNLOGGED TABLE {FLAT_TABLE} (society_id int, metric text, at timestamptz, "
                        "dimension text, value numeric)")
         for society, _rows in societies:
-            s = f'"{society.schema_name}"'
+            s = quote(society.schema_name)
             cursor.execute(
                 f"""INSERT INTO {FLAT_TABLE}
                 SELECT {society.pk}, 'members', at, to_status, 1 FROM {s}.members_statuschange

@@ -20,9 +20,11 @@ YEAR = 2025
 
 def _live_sql(societies) -> str:
     """The operator's indicators computed from the society schemas themselves."""
+    from tenants.schemas import quote
+
     parts = []
     for society, _rows in societies:
-        s = f'"{society.schema_name}"'
+        s = quote(society.schema_name)
         members_at = (
             "(SELECT count(*) FROM (SELECT DISTINCT ON (member_id) to_status FROM {s}.members_statuschange "
             "WHERE at < %({bound})s ORDER BY member_id, at DESC, id DESC) x WHERE to_status IN ('active', 'grace'))"

@@ -67,13 +67,14 @@ def run(scale: float) -> dict:
     from django.db import connection
 
     from tenants.models import Society
+    from tenants.schemas import quote
     from tenants.services import create_society
 
     count = max(3, int(SOCIETIES * scale))
     # Start from no bench societies, so every run provisions the same number.
     for society in Society.objects.filter(slug__startswith="bench-p"):
         with connection.cursor() as cursor:
-            cursor.execute(f'DROP SCHEMA IF EXISTS "{society.schema_name}" CASCADE')
+            cursor.execute(f"DROP SCHEMA IF EXISTS {quote(society.schema_name)} CASCADE")
         society.delete()
     statements = _raw_ddl_statements()
     _time_raw_ddl(statements, "bench_ddl_warmup")

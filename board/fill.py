@@ -37,6 +37,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from board.metrics import BY_KEY, SOURCES, TZ, Metric, Source, month_bounds
 from board.models import FillWatermark, YearSummary
+from tenants.schemas import quote
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class _Unit:
     def leaf(self, sql: str, n: int, params: dict) -> str:
         params.update({f"u{n}_start": self.start, f"u{n}_months": self.months, f"u{n}_since": self.since})
         return sql.format(
-            s=f'"{self.society.schema_name}".',
+            s=f"{quote(self.society.schema_name)}.",
             start=f"%(u{n}_start)s",
             months=f"%(u{n}_months)s",
             # A sub-select: the planner then takes the comparison as selective without probing
