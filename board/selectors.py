@@ -114,11 +114,15 @@ def _rate(numerator, denominator, *, k: int | None = None):
     return round(float(numerator) / float(denominator) * 100, 1)
 
 
-def _values(society_id: int, metric: str, months: list[date]) -> dict[tuple[date, str], Decimal]:
-    rows = MetricValue.objects.filter(society_id=society_id, metric=metric, period__in=months).values_list(
-        "period", "dimension", "value"
+def _values(society_id: int, months: list[date], *metrics: str) -> dict[str, dict[tuple[date, str], Decimal]]:
+    """The stored values of ``metrics`` in ``months``, per metric, in one query."""
+    found: dict[str, dict[tuple[date, str], Decimal]] = {metric: {} for metric in metrics}
+    rows = MetricValue.objects.filter(society_id=society_id, metric__in=metrics, period__in=months).values_list(
+        "metric", "period", "dimension", "value"
     )
-    return {(period, dimension): value for period, dimension, value in rows}
+    for metric, period, dimension, value in rows:
+        found[metric][period, dimension] = value
+    return found
 
 
 def _by_month(values, months, match=lambda dimension: True) -> list[Decimal]:
@@ -139,7 +143,7 @@ def members_table(society_id: int, year: int, *, category: str = "") -> Table:
 
     months = months_of(year)
     levels = defaultdict(Decimal)  # (month, status) -> members
-    for (period, dimension), value in _values(society_id, "members", months).items():
+    for (period, dimension), value in _values(society_id, months, "members")["members"].items():
         status, _sep, code = dimension.partition("|")
         if not category or code == category:
             levels[(period, status)] += value
@@ -158,9 +162,10 @@ def member_flows_table(society_id: int, year: int, *, category: str = "") -> Tab
     months = months_of(year)
     k = small_cell_k()
     match = (lambda d: d == category) if category else (lambda d: True)
-    joins = _by_month(_values(society_id, "member_joins", months), months, match)
-    renewals = _by_month(_values(society_id, "member_renewals", months), months, match)
-    lapses = _by_month(_values(society_id, "member_lapses", months), months, match)
+    values = _values(society_id, months, "member_joins", "member_renewals", "member_lapses")
+    joins = _by_month(values["member_joins"], months, match)
+    renewals = _by_month(values["member_renewals"], months, match)
+    lapses = _by_month(values["member_lapses"], months, match)
     rows = []
     for i, month in enumerate(months):
         j, r, lp = _int(joins[i]), _int(renewals[i]), _int(lapses[i])
@@ -173,9 +178,10 @@ def member_flows_table(society_id: int, year: int, *, category: str = "") -> Tab
 
 def dues_table(society_id: int, year: int, *, currency: str = "CNY") -> Table:
     months = months_of(year)
-    billed = _by_month(_values(society_id, "billed", months), months, lambda d: d.endswith("|" + currency))
-    collected = _by_month(_values(society_id, "revenue", months), months, lambda d: d.endswith("|" + currency))
-    refunds = _by_month(_values(society_id, "refunds", months), months, lambda d: d == currency)
+    values = _values(society_id, months, "billed", "revenue", "refunds")
+    billed = _by_month(values["billed"], months, lambda d: d.endswith("|" + currency))
+    collected = _by_month(values["revenue"], months, lambda d: d.endswith("|" + currency))
+    refunds = _by_month(values["refunds"], months, lambda d: d == currency)
     rows = [
         [m.strftime("%Y-%m"), float(billed[i]), float(collected[i]), float(refunds[i]), _rate(collected[i], billed[i])]
         for i, m in enumerate(months)
@@ -205,10 +211,10 @@ def revenue_table(society_id: int, year: int, *, currency: str = "CNY") -> Table
 
 def meetings_table(society_id: int, year: int, *, currency: str = "CNY") -> Table:
     months = months_of(year)
-    registrations = _values(society_id, "registrations", months)
-    checkins = _values(society_id, "checkins", months)
+    values = _values(society_id, months, "registrations", "checkins", "meeting_fees")
+    registrations, checkins = values["registrations"], values["checkins"]
     fees = defaultdict(Decimal)
-    for (_period, dimension), value in _values(society_id, "meeting_fees", months).items():
+    for (_period, dimension), value in values["meeting_fees"].items():
         slug, _sep, fee_currency = dimension.partition("|")
         if fee_currency == currency:
             fees[slug] += value
@@ -236,11 +242,12 @@ def meetings_table(society_id: int, year: int, *, currency: str = "CNY") -> Tabl
 
 def reviews_table(society_id: int, year: int) -> Table:
     months = months_of(year)
-    submissions = _by_month(_values(society_id, "submissions", months), months, lambda d: d != "withdrawn")
-    reviews = _values(society_id, "reviews", months)
+    values = _values(society_id, months, "submissions", "reviews", "decisions")
+    submissions = _by_month(values["submissions"], months, lambda d: d != "withdrawn")
+    reviews = values["reviews"]
     done = _by_month(reviews, months, lambda d: d == "submitted")
     assigned = _by_month(reviews, months)
-    decisions = _values(society_id, "decisions", months)
+    decisions = values["decisions"]
     accepted = _by_month(decisions, months, lambda d: d in ACCEPTED)
     decided = _by_month(decisions, months)
     k = small_cell_k()
@@ -268,15 +275,18 @@ SOCIETY_TABLES = {
 }
 
 
+# The tables that a membership category filters.
+CATEGORY_TABLES = ("members", "member_flows")
+
+
+def society_table(key: str, society_id: int, year: int, *, category: str = "") -> Table:
+    """The table ``key`` of SOCIETY_TABLES, filtered by ``category`` where it applies."""
+    kwargs = {"category": category} if key in CATEGORY_TABLES else {}
+    return SOCIETY_TABLES[key](society_id, year, **kwargs)
+
+
 def society_tables(society_id: int, year: int, *, category: str = "") -> list[Table]:
-    return [
-        members_table(society_id, year, category=category),
-        member_flows_table(society_id, year, category=category),
-        dues_table(society_id, year),
-        revenue_table(society_id, year),
-        meetings_table(society_id, year),
-        reviews_table(society_id, year),
-    ]
+    return [society_table(key, society_id, year, category=category) for key in SOCIETY_TABLES]
 
 
 def society_categories(society_id: int) -> list[str]:
@@ -329,7 +339,7 @@ SUMMARY_SQL = """
           count(*)
         FROM public.board_metricvalue
         WHERE society_id = t.society_id
-          AND metric IN ('members', 'revenue', 'meetings', 'registrations', 'submissions')
+          AND metric = ANY(%(metrics)s)
           AND period >= make_date(t.year, 1, 1) AND period < make_date(t.year + 1, 1, 1)
     ) y
 """
@@ -337,14 +347,9 @@ FIRST_YEAR_SQL = """
     SELECT s.id, extract(year FROM r.first)::int, extract(year FROM r.last)::int
     FROM unnest(%(societies)s::int[]) AS s(id) CROSS JOIN LATERAL (
         SELECT min(period) AS first, max(period) AS last FROM public.board_metricvalue
-        WHERE society_id = s.id AND metric IN ('members', 'revenue', 'meetings', 'registrations', 'submissions')
+        WHERE society_id = s.id AND metric = ANY(%(metrics)s)
     ) r
 """
-
-
-def summarise_years(society_id: int) -> dict[int, dict]:
-    """One society's indicators for every year of its figures, for YearSummary."""
-    return summarise_societies({society_id: None}).get(society_id, {})
 
 
 def summarise_societies(years: dict[int, set[int] | None]) -> dict[int, dict[int, dict]]:
@@ -355,14 +360,19 @@ def summarise_societies(years: dict[int, set[int] | None]) -> dict[int, dict[int
     with connection.cursor() as cursor:
         every = [society_id for society_id, wanted in years.items() if wanted is None]
         if every:
-            cursor.execute(FIRST_YEAR_SQL, {"societies": every})
+            cursor.execute(FIRST_YEAR_SQL, {"societies": every, "metrics": list(SUMMARY_METRICS)})
             spans = {s: range(first, last + 1) if first else () for s, first, last in cursor.fetchall()}
             years = {**years, **{s: set(spans[s]) for s in every}}
         # Each year with the one before it (growth).
         pairs = sorted({(s, y) for s, wanted in years.items() for year in wanted for y in (year - 1, year)})
         cursor.execute(
             SUMMARY_SQL,
-            {"societies": [p[0] for p in pairs], "years": [p[1] for p in pairs], "current": current_month()},
+            {
+                "societies": [p[0] for p in pairs],
+                "years": [p[1] for p in pairs],
+                "current": current_month(),
+                "metrics": list(SUMMARY_METRICS),
+            },
         )
         rows = cursor.fetchall()
     found = {(society_id, year): row for society_id, year, *row in rows}

@@ -12,6 +12,7 @@ from board.selectors import (
     own_score,
     small_cell_k,
     society_categories,
+    society_table,
     society_tables,
 )
 from board.services import record_board_access
@@ -54,7 +55,6 @@ def society_csv(request, chart: str):
     if chart not in SOCIETY_TABLES:
         raise Http404
     society, _form, year, category = _filters(request)
-    kwargs = {"category": category} if chart in ("members", "member_flows") else {}
-    table = SOCIETY_TABLES[chart](society.pk, year, **kwargs)
+    table = society_table(chart, society.pk, year, category=category)
     record_board_access(actor=request.user, page="export", params={"chart": chart, "year": year, "category": category})
     return table_response(table, f"{society.slug}-{chart}-{year}.csv")
