@@ -8,40 +8,44 @@ from board.services import MAX_WEIGHT
 from tenants.models import DisciplineGroup
 
 
-class SocietyFilterForm(forms.Form):
-    """Period and filters of a society's board (GET)."""
+class _YearFilterForm(forms.Form):
+    """A year (of ``years``, the newest by default) and one optional filter, the field
+    named ``filter_field`` (GET)."""
 
+    filter_field = ""
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
-    category = forms.ChoiceField(label=_("Membership category"), required=False)
-
-    def __init__(self, *args, years: list[int], categories: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(y, str(y)) for y in years]
-        self.fields["category"].choices = [("", _("All categories"))] + [(c, c) for c in categories]
-        self.default_year = years[0]
-
-    def values(self) -> tuple[int, str]:
-        if self.is_bound and self.is_valid():
-            return self.cleaned_data["year"], self.cleaned_data["category"]
-        return self.default_year, ""
-
-
-class OperatorFilterForm(forms.Form):
-    """Year and discipline group of the operator's board (GET)."""
-
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
-    group = forms.ChoiceField(label=_("Discipline group"), required=False)
 
     def __init__(self, *args, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(y, str(y)) for y in years]
-        self.fields["group"].choices = [("", _("All groups")), *DisciplineGroup.choices]
         self.default_year = years[0]
 
     def values(self) -> tuple[int, str]:
         if self.is_bound and self.is_valid():
-            return self.cleaned_data["year"], self.cleaned_data["group"]
+            return self.cleaned_data["year"], self.cleaned_data[self.filter_field]
         return self.default_year, ""
+
+
+class SocietyFilterForm(_YearFilterForm):
+    """Period and filters of a society's board (GET)."""
+
+    filter_field = "category"
+    category = forms.ChoiceField(label=_("Membership category"), required=False)
+
+    def __init__(self, *args, years: list[int], categories: list[str], **kwargs):
+        super().__init__(*args, years=years, **kwargs)
+        self.fields["category"].choices = [("", _("All categories"))] + [(c, c) for c in categories]
+
+
+class OperatorFilterForm(_YearFilterForm):
+    """Year and discipline group of the operator's board (GET)."""
+
+    filter_field = "group"
+    group = forms.ChoiceField(label=_("Discipline group"), required=False)
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, years=years, **kwargs)
+        self.fields["group"].choices = [("", _("All groups")), *DisciplineGroup.choices]
 
 
 class IndexSettingsForm(forms.Form):
