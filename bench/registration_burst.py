@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.common import free_port, start_gunicorn
+from bench.common import free_port, percentile, start_gunicorn
 from bench.django_setup import setup
 
 CLIENTS = 200
@@ -190,13 +190,12 @@ def _burst(port: int, host: str, path: str, sessions: list[tuple[str, str]]) -> 
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
-    latencies.sort()
     return {
         **counts,
         "wall_s": wall,
         "requests": len(latencies),
         "sellout_s": last_completed[0] - started,
-        "p95_ms": latencies[int(0.95 * (len(latencies) - 1))] * 1000 if latencies else None,
+        "p95_ms": percentile(latencies, 95) * 1000 if latencies else None,
         "median_ms": statistics.median(latencies) * 1000 if latencies else None,
     }
 
