@@ -1,17 +1,13 @@
 """The society admin's plan and subscription page (society site, /billing/)."""
 
-import secrets
-
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
-from django.core import signing
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.hop import issue_hop_token, redeem_hop_token
 from billing import selectors, services
 from billing.forms import ChangePlanForm
 from common.models import Role
@@ -110,19 +106,12 @@ def invoice_pdf(request, invoice_id: int):
 
 
 def welcome_token(*, user, society) -> str:
-    """A one-minute, single-use token that signs the new administrator in on the society's site."""
-    return signing.dumps({"u": user.pk, "s": society.schema_name, "n": secrets.token_hex(8)}, salt=WELCOME_SALT)
+    """A two-minute, single-use token that signs the new administrator in on the society's site."""
+    return issue_hop_token(user=user, society=society, salt=WELCOME_SALT)
 
 
 def welcome(request):
     """Where a fresh sign-up lands: open the administrator's session here, show the plan page."""
-    try:
-        data = signing.loads(request.GET.get("t", ""), salt=WELCOME_SALT, max_age=WELCOME_MAX_AGE)
-    except signing.BadSignature:
-        raise Http404 from None
-    if data.get("s") != request.society.schema_name or not cache.add(f"welcome:{data['n']}", 1, WELCOME_MAX_AGE * 2):
-        raise Http404
-    user = get_object_or_404(get_user_model(), pk=data["u"], is_active=True)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    redeem_hop_token(request, salt=WELCOME_SALT, max_age=WELCOME_MAX_AGE)
     messages.success(request, _("Welcome! Your society is ready; your free trial has started."))
     return redirect("billing:society")
