@@ -7,10 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.models import PlatformInvoice, PlatformInvoiceSequence
-from billing.plans import from_minor
 from common.audit import record_audit
 from common.pdf import invoice as invoice_pdf
-from common.pdf.fonts import register_fonts
+from dues.providers import from_minor
 
 ISSUER = {
     "name_zh": "学会云平台",
@@ -104,9 +103,6 @@ def render_platform_invoice_pdf(*, invoice_id: int) -> PlatformInvoice | None:
         invoice = PlatformInvoice.objects.select_for_update().filter(pk=invoice_id).first()
         if invoice is None or invoice.pdf:
             return invoice
-        # The invoice renderer measures text before it opens its canvas (which registers the font),
-        # so in a fresh worker the font must be registered first.
-        register_fonts()
         filename, _mimetype, content = invoice_pdf.generate(_document(invoice))
         invoice.pdf.save(filename, ContentFile(content), save=False)
         invoice.save(update_fields=["pdf"])

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from billing import stripe_client
 from billing.models import Feature, Interval, Plan
+from dues.providers import to_minor
 
 DEFAULT_PLANS = [
     {
@@ -53,15 +54,6 @@ def ensure_default_plans() -> list[Plan]:
             plan, _created = Plan.objects.get_or_create(code=values.pop("code"), defaults=values)
             plans.append(plan)
     return plans
-
-
-def to_minor(amount: Decimal, currency: str) -> int:
-    """Stripe's minor units (CNY has two decimals), only at the Stripe boundary."""
-    return int((amount * 100).to_integral_value())
-
-
-def from_minor(amount: int, currency: str) -> Decimal:
-    return (Decimal(amount) / 100).quantize(Decimal("0.01"))
 
 
 def ensure_stripe_prices(plan: Plan) -> Plan:
