@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Interval, Plan
+from billing.selectors import active_plans
 from tenants.forms import SocietyForm
 
 
@@ -21,10 +22,10 @@ class OperatorSocietyForm(SocietyForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = Plan.objects.filter(is_active=True).order_by("rank")
+        self.fields["plan"].queryset = active_plans()
 
 
-class SocietySignUpForm(SocietyForm):
+class SocietySignUpForm(OperatorSocietyForm):
     """A society signs up on the platform: its names and address, its first administrator, a plan.
 
     A signed-in person becomes the administrator with their own account; otherwise a new account
@@ -36,15 +37,12 @@ class SocietySignUpForm(SocietyForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         required=False,
     )
-    plan = PlanChoiceField(label=_("Plan"), queryset=Plan.objects.none(), widget=forms.RadioSelect, empty_label=None)
-    interval = forms.ChoiceField(
-        label=_("Billing"), choices=Interval.choices, initial=Interval.YEAR, widget=forms.RadioSelect
-    )
+    # The password belongs with the administrator's fields, before the plan.
+    field_order = [*SocietyForm.base_fields, "password", "plan", "interval"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user if user is not None and user.is_authenticated else None
-        self.fields["plan"].queryset = Plan.objects.filter(is_active=True).order_by("rank")
         if self.user is not None:
             del self.fields["admin_email"]
             del self.fields["password"]

@@ -139,3 +139,12 @@ def test_signed_in_person_signs_up_with_their_own_account(platform, plans, fake_
 
     with schema_context(society.schema_name):
         assert list(RoleAssignment.objects.values_list("user_id", "role")) == [(person.pk, "admin")]
+
+
+def test_sign_up_forms_field_order_puts_password_before_plan(plans):
+    from billing.forms import OperatorSocietyForm, SocietySignUpForm
+
+    society_fields = ["slug", "name_zh", "name_en", "discipline_group", "admin_email", "admin_name"]
+    assert list(SocietySignUpForm().fields) == [*society_fields, "password", "plan", "interval"]
+    assert list(OperatorSocietyForm().fields) == [*society_fields, "plan", "interval"]
+    assert [p.code for p in SocietySignUpForm().fields["plan"].queryset] == ["basic", "professional", "flagship"]
