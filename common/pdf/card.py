@@ -132,7 +132,7 @@ def _crop_marks(c, x: float, y: float, w: float, h: float, length: float = 4 * m
         c.line(x + w + gap, cy, x + w + gap + length, cy)
 
 
-def _a4_slots(count: int):
+def _a4_slots():
     """Eight cards per A4 sheet: 2 columns × 4 rows, centred, 12 mm apart for the crop marks."""
     pw, ph = A4
     gap = 12 * mm
@@ -141,8 +141,8 @@ def _a4_slots(count: int):
     total_h = rows * CARD_H + (rows - 1) * gap
     x0, y_top = (pw - total_w) / 2, (ph + total_h) / 2
     slots = []
-    for i in range(count):
-        r, col = divmod(i % (cols * rows), cols)
+    for i in range(PER_PAGE):
+        r, col = divmod(i, cols)
         slots.append((x0 + col * (CARD_W + gap), y_top - (r + 1) * CARD_H - r * gap))
     return slots
 
@@ -169,12 +169,13 @@ def render_many(cards: Iterable, layout: str = "card") -> bytes:
                 c.showPage()
             draw_card(c, card, 0, 0)
     else:
+        slots = _a4_slots()
         for i, card in enumerate(items):
             if i and i % PER_PAGE == 0:
                 c.showPage()
             if i % PER_PAGE == 0:
                 draw_text(c, 15 * mm, 12 * mm, LABELS["cut"], 7, color=MUTED)
-            x, y = _a4_slots(i % PER_PAGE + 1)[-1]
+            x, y = slots[i % PER_PAGE]
             draw_card(c, card, x, y)
             _crop_marks(c, x, y, CARD_W, CARD_H)
     return finish(c, buffer)
