@@ -197,12 +197,9 @@ def _check_consistent(group: Group) -> None:
 
 
 def migrate_schema(schema: str) -> Result:
-    """Apply the group's plan to one schema (in a worker, or in-process when sequential)."""
+    """Apply the group's (non-empty) plan to one schema (in a worker, or in-process when sequential)."""
     group = _groups[schema]
     started = time.perf_counter()
-    names = [f"{m.app_label}.{m.name}{' (unapplied)' if backwards else ''}" for m, backwards in group.plan]
-    if not group.plan:
-        return Result(schema, [], 0.0)
     connection = connections[_database]
     schema_pre_migration.send(migrate_schema, schema_name=schema)
     try:
@@ -218,6 +215,7 @@ def migrate_schema(schema: str) -> Result:
     finally:
         connection.set_schema_to_public()
     schema_migrated.send(migrate_schema, schema_name=schema)
+    names = [f"{m.app_label}.{m.name}{' (unapplied)' if backwards else ''}" for m, backwards in group.plan]
     return Result(schema, names, time.perf_counter() - started)
 
 
