@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dues.models import Invoice, InvoiceSettings, Payment
+from dues.services.settings import FIELDS
 
 SLIP_ACCEPT = "application/pdf,image/jpeg,image/png"
 
@@ -88,23 +89,7 @@ class InvoiceSettingsForm(forms.ModelForm):
 
     class Meta:
         model = InvoiceSettings
-        fields = [
-            "series_prefix",
-            "credit_prefix",
-            "number_format",
-            "legal_name",
-            "legal_name_en",
-            "address",
-            "phone",
-            "email",
-            "tax_id",
-            "bank_name",
-            "bank_account",
-            "bank_account_name",
-            "transfer_instructions",
-            "default_due_days",
-            "refund_approval_threshold",
-        ]
+        fields = FIELDS
         widgets = {"transfer_instructions": forms.Textarea(attrs={"rows": 3})}
 
     def clean_number_format(self):

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from common.audit import record_audit, snapshot
+from common.audit import audited
 from common.files import store_file
 from common.models import Role
 from dues.models import InvoiceSettings
@@ -33,26 +33,19 @@ def update_invoice_settings(*, settings: InvoiceSettings, values: dict, logo=Non
     """
     with transaction.atomic():
         settings = InvoiceSettings.objects.select_for_update().get(pk=settings.pk)
-        before = snapshot(settings, FIELDS)
-        for name in FIELDS:
-            if name in values:
-                setattr(settings, name, values[name])
-        for name, upload in (("logo", logo), ("seal", seal)):
-            if upload is not None:
-                stored = store_file(
-                    content=upload.read(),
-                    filename=upload.name,
-                    mimetype=getattr(upload, "content_type", "image/png"),
-                    kind=f"dues.{name}",
-                    staff_role=Role.FINANCE,
-                )
-                setattr(settings, name, stored)
-        settings.save()
-        record_audit(
-            actor=actor,
-            action="dues.update_invoice_settings",
-            obj=settings,
-            before=before,
-            after=snapshot(settings, FIELDS),
-        )
+        with audited(settings, FIELDS, action="dues.update_invoice_settings", actor=actor):
+            for name in FIELDS:
+                if name in values:
+                    setattr(settings, name, values[name])
+            for name, upload in (("logo", logo), ("seal", seal)):
+                if upload is not None:
+                    stored = store_file(
+                        content=upload.read(),
+                        filename=upload.name,
+                        mimetype=getattr(upload, "content_type", "image/png"),
+                        kind=f"dues.{name}",
+                        staff_role=Role.FINANCE,
+                    )
+                    setattr(settings, name, stored)
+            settings.save()
     return settings

@@ -158,3 +158,25 @@ def test_connect_fake_stripe_leaves_real_stripe_alone(society_a, in_schema, sett
     assert "nothing done" in out.getvalue()
     with in_schema(society_a):
         assert not InvoiceSettings.objects.exclude(stripe_account_id="").exists()
+
+
+def test_settings_change_records_fields_before_and_after(society_a, society_b, make_user, in_schema):
+    from common.models import AuditEntry
+    from dues.selectors import invoice_settings
+    from dues.services.settings import update_invoice_settings
+
+    finance = make_user("fin@example.cn")
+    with in_schema(society_a):
+        settings = invoice_settings()
+        update_invoice_settings(settings=settings, values={"series_prefix": "CCS", "phone": "010-1"}, actor=finance)
+        entry = AuditEntry.objects.get(action="dues.update_invoice_settings")
+        changed = {name for name in entry.after if entry.after[name] != entry.before[name]}
+        assert (entry.actor_id, entry.object_id, changed) == (finance.pk, str(settings.pk), {"series_prefix", "phone"})
+        assert (entry.before["series_prefix"], entry.after["series_prefix"], entry.after["phone"]) == (
+            "ALPHA",
+            "CCS",
+            "010-1",
+        )
+        assert len(entry.after) == 15
+    with in_schema(society_b):
+        assert not AuditEntry.objects.filter(action="dues.update_invoice_settings").exists()
