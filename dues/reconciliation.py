@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from dues.models import Payment
 from dues.providers import StripeProvider
 from dues.selectors import invoice_settings, period_bounds
-from dues.services.payments import sync_stripe_payment
+from dues.services.payments import stripe_intent, sync_stripe_payment
 from dues.services.refunds import record_stripe_refund
 
 CAPTURED_NOT_RECORDED = "captured_on_stripe_pending_here"
@@ -42,12 +42,7 @@ def reconcile(*, date_from, date_to, heal: bool, actor) -> list[Mismatch]:
         stripe_checkout_session_id="", stripe_payment_intent_id=""
     )
     for payment in payments.order_by("id"):
-        session_id = payment.stripe_checkout_session_id
-        if session_id:
-            session = provider.retrieve_session(session_id)
-            intent = session.payment_intent
-        else:
-            intent = provider.retrieve_intent(payment.stripe_payment_intent_id)
+        intent = stripe_intent(provider, payment)
         status = getattr(intent, "status", None) if intent is not None else None
         if status == "succeeded" and payment.state != Payment.State.CONFIRMED:
             item = Mismatch(CAPTURED_NOT_RECORDED, payment.pk, intent.id, f"{payment.amount} {payment.currency}")
@@ -55,7 +50,11 @@ def reconcile(*, date_from, date_to, heal: bool, actor) -> list[Mismatch]:
                 item.healed = sync_stripe_payment(payment_id=payment.pk, actor=actor)
             report.append(item)
         elif payment.state == Payment.State.CONFIRMED and status != "succeeded":
-            report.append(Mismatch(CONFIRMED_NOT_ON_STRIPE, payment.pk, session_id, f"Stripe status {status}"))
+            report.append(
+                Mismatch(
+                    CONFIRMED_NOT_ON_STRIPE, payment.pk, payment.stripe_checkout_session_id, f"Stripe status {status}"
+                )
+            )
     known = set(
         Payment.objects.filter(refunds__stripe_refund_id__isnull=False).values_list(
             "refunds__stripe_refund_id", flat=True

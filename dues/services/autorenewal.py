@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import stripe_client
-from common.audit import record_audit
+from common.audit import audited, record_audit
 from dues import emails
 from dues.errors import DuesError
 from dues.models import AutoRenewal, Invoice, Payment
@@ -135,13 +135,12 @@ def set_auto_renewal(*, auto_renewal: AutoRenewal, enabled: bool, actor) -> Auto
             raise DuesError(_("Save a card first: pay a membership invoice by card and tick “save this card”."))
         if row.enabled == enabled:
             return row
-        row.enabled = enabled
-        after = {"enabled": enabled}
-        if enabled:
-            row.consented_at = timezone.now()
-            after.update(consent=consent_text(), consented_at=row.consented_at)
-        row.save(update_fields=["enabled", "consented_at", "updated_at"])
-        record_audit(actor=actor, action="dues.set_auto_renewal", obj=row, before={"enabled": not enabled}, after=after)
+        with audited(row, ["enabled"], action="dues.set_auto_renewal", actor=actor) as audit:
+            row.enabled = enabled
+            if enabled:
+                row.consented_at = timezone.now()
+                audit.extra.update(consent=consent_text(), consented_at=row.consented_at)
+            row.save(update_fields=["enabled", "consented_at", "updated_at"])
     return row
 
 

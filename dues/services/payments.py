@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from billing import stripe_client
 from board.tasks import request_refresh
-from common.audit import record_audit
+from common.audit import audited, record_audit
 from common.files import store_file
 from common.models import Role
 from dues import emails
@@ -120,20 +120,13 @@ def confirm_payment(*, payment: Payment, actor, method_detail: str = "", payment
     """
     if payment.state == Payment.State.CONFIRMED:
         return False
-    before = payment.state
-    payment.state = Payment.State.CONFIRMED
-    payment.confirmed_at = timezone.now()
-    payment.method_detail = method_detail or payment.method_detail
-    payment.stripe_payment_intent_id = payment_intent_id or payment.stripe_payment_intent_id
-    payment.save(update_fields=["state", "confirmed_at", "method_detail", "stripe_payment_intent_id"])
+    with audited(payment, ["state"], action="dues.confirm_payment", actor=actor):
+        payment.state = Payment.State.CONFIRMED
+        payment.confirmed_at = timezone.now()
+        payment.method_detail = method_detail or payment.method_detail
+        payment.stripe_payment_intent_id = payment_intent_id or payment.stripe_payment_intent_id
+        payment.save(update_fields=["state", "confirmed_at", "method_detail", "stripe_payment_intent_id"])
     request_refresh()  # the board's revenue (and what the paid invoice's handler changes)
-    record_audit(
-        actor=actor,
-        action="dues.confirm_payment",
-        obj=payment,
-        before={"state": before},
-        after={"state": payment.state},
-    )
     emails.payment_received(payment)
     _after_payment(payment.invoice, actor=actor)
     return True
@@ -152,6 +145,17 @@ def _after_payment(invoice: Invoice, *, actor) -> None:
     enqueue(render_receipt_pdf, invoice_id=invoice.pk)
 
 
+def stripe_intent(provider: StripeProvider, payment: Payment):
+    """The payment's PaymentIntent as Stripe has it now (through its Checkout Session when it
+    has one); None while there is none yet."""
+    if payment.stripe_checkout_session_id:
+        intent = provider.retrieve_session(payment.stripe_checkout_session_id).payment_intent
+        return provider.retrieve_intent(intent) if isinstance(intent, str) else intent
+    if payment.stripe_payment_intent_id:
+        return provider.retrieve_intent(payment.stripe_payment_intent_id)
+    return None
+
+
 def sync_stripe_payment(*, payment_id: int, actor=None) -> bool:
     """Re-fetch the payment's Checkout Session from Stripe and record what it says.
 
@@ -160,14 +164,7 @@ def sync_stripe_payment(*, payment_id: int, actor=None) -> bool:
     """
     payment = Payment.objects.get(pk=payment_id)
     provider = StripeProvider(invoice_settings().stripe_account_id)
-    intent = None
-    if payment.stripe_checkout_session_id:
-        session = provider.retrieve_session(payment.stripe_checkout_session_id)
-        intent = session.payment_intent
-        if isinstance(intent, str):
-            intent = provider.retrieve_intent(intent)
-    elif payment.stripe_payment_intent_id:
-        intent = provider.retrieve_intent(payment.stripe_payment_intent_id)
+    intent = stripe_intent(provider, payment)
     if intent is None:
         return False
     with transaction.atomic():
