@@ -11,6 +11,7 @@ every run; dues keeps the retry schedule and never charges an invoice twice.
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import DateField, Exists, ExpressionWrapper, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -36,7 +37,9 @@ def run_renewals(*, today: datetime.date, actor=None) -> dict:
     rules = MembershipSettings.current()
     done = {"charges": 0, "card_charges_queued": 0, "reminders": 0, "grace": 0, "lapsed": 0}
     horizon = today + datetime.timedelta(days=rules.renewal_lead_days)
-    due = Member.objects.filter(status__in=[S.ACTIVE, S.GRACE], term_end__isnull=False, term_end__lte=horizon)
+    due = Member.objects.filter(status__in=[S.ACTIVE, S.GRACE], term_end__isnull=False, term_end__lte=horizon).exclude(
+        Exists(_next_term_charges())
+    )
     for member in due.select_related("category").iterator(chunk_size=500):
         if _ensure_renewal_charge(member=member, actor=actor):
             done["charges"] += 1
@@ -47,8 +50,11 @@ def run_renewals(*, today: datetime.date, actor=None) -> dict:
     for offset in offsets:
         target = today + datetime.timedelta(days=offset)
         # Members with automatic renewal get no reminders: a failed charge e-mails them itself.
-        unpaid = Member.objects.filter(status__in=[S.ACTIVE, S.GRACE], term_end=target).exclude(
-            user_id__in=auto_renewal_users()
+        unpaid = (
+            Member.objects.filter(status__in=[S.ACTIVE, S.GRACE], term_end=target)
+            .exclude(user_id__in=auto_renewal_users())
+            .exclude(Exists(_next_term_charges(status=ChargeStatus.PAID)))
+            .exclude(Exists(ReminderSent.objects.filter(member=OuterRef("pk"), term_end=target, offset_days=offset)))
         )
         for member in unpaid.iterator(chunk_size=500):
             if _send_reminder(member=member, offset=offset):
@@ -72,6 +78,14 @@ def run_renewals(*, today: datetime.date, actor=None) -> dict:
     return done
 
 
+def _next_term_charges(**filters):
+    """The renewal charges (for ``Exists``) of the term after the outer member's current one."""
+    next_start = ExpressionWrapper(OuterRef("term_end") + datetime.timedelta(days=1), output_field=DateField())
+    return MembershipCharge.objects.filter(
+        member=OuterRef("pk"), purpose="membership.renewal", period_start=next_start, **filters
+    )
+
+
 def _auto_renewal_invoices() -> list[int]:
     """Open renewal invoices of members in good standing who chose automatic renewal."""
     return list(
@@ -87,8 +101,6 @@ def _auto_renewal_invoices() -> list[int]:
 
 def _ensure_renewal_charge(*, member: Member, actor) -> bool:
     start = member.term_end + datetime.timedelta(days=1)
-    if MembershipCharge.objects.filter(member=member, purpose="membership.renewal", period_start=start).exists():
-        return False
     _start, end = term_for(member.category, start)
     try:
         with transaction.atomic():
@@ -109,14 +121,6 @@ def _ensure_renewal_charge(*, member: Member, actor) -> bool:
 
 
 def _send_reminder(*, member: Member, offset: int) -> bool:
-    paid = MembershipCharge.objects.filter(
-        member=member,
-        purpose="membership.renewal",
-        status=ChargeStatus.PAID,
-        period_start=member.term_end + datetime.timedelta(days=1),
-    ).exists()
-    if paid:
-        return False
     try:
         with transaction.atomic():
             ReminderSent.objects.create(member=member, term_end=member.term_end, offset_days=offset)

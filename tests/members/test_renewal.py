@@ -83,3 +83,29 @@ def test_renewal_job_twice_does_each_thing_once(
             "lapsed": 0,
         }
         assert MembershipCharge.objects.count() == 0
+
+
+def test_renewal_job_rerun_costs_the_same_queries_for_1_and_3_members(
+    society_a, society_b, categories, in_schema, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def rerun_queries() -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            run_renewals(today=TODAY)  # charges and reminds the new members
+        with CaptureQueriesContext(connection) as queries:
+            assert run_renewals(today=TODAY)["charges"] == 0
+        return len(queries)
+
+    with in_schema(society_a):
+        regular = categories["regular"]
+        member(regular, S.ACTIVE, TODAY + datetime.timedelta(days=7), "one@example.cn")
+        with_one = rerun_queries()
+        member(regular, S.ACTIVE, TODAY + datetime.timedelta(days=7), "two@example.cn")
+        member(regular, S.ACTIVE, TODAY + datetime.timedelta(days=7), "three@example.cn")
+        with_three = rerun_queries()
+        assert (with_one, with_three) == (8, 8)
+        assert MembershipCharge.objects.filter(purpose="membership.renewal").count() == 3
+    with in_schema(society_b):
+        assert not MembershipCharge.objects.exists()
