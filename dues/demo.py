@@ -15,6 +15,7 @@ from dues.models import BankTransfer, Invoice, InvoiceSettings
 from dues.selectors import invoice_settings
 from dues.services import confirm_bank_transfer, create_invoice, start_bank_transfer, submit_transfer_slip
 from dues.services.connect import refresh_account, start_onboarding
+from tenants.services import society_url
 
 DEMO_PURPOSE = "membership.demo"
 FEES = [Decimal("300.00"), Decimal("500.00"), Decimal("200.00")]
@@ -100,8 +101,7 @@ def connect_fake_stripe(*, society, base: str, stdout) -> bool:
     its account, "finish" the hosted onboarding, record that it can take payments.  Idempotent."""
     if invoice_settings().stripe_charges_enabled:
         return False
-    host = f"{society.slug}.{django_settings.BASE_DOMAIN}{django_settings.SITE_PORT_SUFFIX}"
-    console = f"{django_settings.SITE_SCHEME}://{host}/dues/console/stripe/"
+    console = society_url(society, "/dues/console/stripe/")
     start_onboarding(return_url=f"{console}?returned=1", refresh_url=console, actor=None)
     account = invoice_settings().stripe_account_id
     request = urllib.request.Request(f"{base}/_fake/accounts/{account}/onboard", data=b"", method="POST")
