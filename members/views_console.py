@@ -49,6 +49,11 @@ def _filters(params) -> dict:
     return {name: params.get(name, "").strip() for name in FILTERS if params.get(name, "").strip()}
 
 
+def _ticked(params) -> list[int]:
+    """The ids of the members ticked in the list."""
+    return [int(i) for i in params.getlist("id") if i.isdigit()]
+
+
 @role_required(Role.ADMIN)
 def console(request):
     filters = _filters(request.GET)
@@ -72,7 +77,7 @@ def console(request):
 @role_required(Role.ADMIN)
 def bulk_email(request):
     form = BulkEmailForm(request.POST)
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    ids = _ticked(request.POST)
     if not form.is_valid() or not ids:
         messages.error(request, _("Tick members and write a subject and a message."))
         return redirect("members:console")
@@ -91,14 +96,12 @@ def export(request, fmt: str):
     """The current filter (or the ticked members) as CSV or XLSX; the export is audit-logged."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    queryset = selectors.search_members(**_filters(request.GET))
-    ids = request.GET.getlist("id")
-    if ids:
-        queryset = queryset.filter(pk__in=[int(i) for i in ids if i.isdigit()])
+    filters = _filters(request.GET)
+    queryset = selectors.search_members(**filters)
+    if request.GET.getlist("id"):
+        queryset = queryset.filter(pk__in=_ticked(request.GET))
     show_personal = request.GET.get("personal") == "1"
-    services.record_export(
-        count=queryset.count(), filters=_filters(request.GET), personal=show_personal, actor=request.user
-    )
+    services.record_export(count=queryset.count(), filters=filters, personal=show_personal, actor=request.user)
     dataset = export_dataset(queryset, show_personal=show_personal)
     if fmt == "csv":
         response = HttpResponse("\ufeff" + dataset.csv, content_type="text/csv; charset=utf-8")
@@ -114,7 +117,7 @@ def export(request, fmt: str):
 @role_required(Role.ADMIN)
 def bulk_status(request):
     form = StatusChangeForm(request.POST)
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    ids = _ticked(request.POST)
     if not form.is_valid() or not ids:
         messages.error(request, _("Tick members and give the new status and a reason."))
         return redirect("members:console")
