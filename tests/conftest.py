@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import get_public_schema_name, schema_context
 
 # Registered here once, so every folder shares one session-wide browser.
@@ -72,6 +73,9 @@ def _fresh_host_cache():
     if stale:
         redis_client.delete(*stale)
     redis_client.delete("celery")  # the Celery queue on this process's Redis database
+    # A request in an earlier test leaves its language active on this thread (LocaleMiddleware
+    # does not deactivate it): start from the site's default, as a new request would.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     forget_host()
     connection.set_schema_to_public()
