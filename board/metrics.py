@@ -3,24 +3,31 @@
 A :class:`Metric` is one figure the board shows (monthly values per dimension).  Metrics are
 computed by :class:`Source` queries, one per source table: a source reads its table once and
 yields every metric that table feeds (registrations give registrations, check-ins and fees), so
-a fill scans each table once, not once per metric.  The fill (``board.fill``) runs each source
-in every society's schema in one ``UNION ALL`` statement, with the society as a column.
+a fill scans each table once, not once per metric.
 
 A source's ``sql`` returns rows ``(metric, period, dimension, value)`` — ``period`` the first day
 of a month (Asia/Shanghai), ``dimension`` a text ("" when none).  For a *stock* (members by status
 at the end of each month) the rows are the month's *changes* (deltas); the fill turns them into
-levels, continuing from the stored level of the month before ``start`` on an incremental fill.
-The SQL is a template: ``{s}`` is the schema prefix of every table, and ``{start}``, ``{months}``,
-``{since}`` name the parameters that make the fill incremental:
+levels up to the current month.  The SQL is a template, written once and used two ways
+(:meth:`Source.render`):
 
-* ``{start}`` (date or NULL): only months from this one on;
-* ``{months}`` (date[] or NULL): only these months (flows; applied by the fill);
-* ``{since}`` (timestamptz, in ``changed_sql`` only): the months touched by rows written since.
+* over the whole tables, by a full fill (``board.fill``): ``{<table>}`` is the schema's table,
+  ``{n}`` is ``count(*)`` and ``{w}`` is empty;
+* over the rows one statement changed, by the capture triggers (``board.capture``): the changed
+  table's ``{<table>}`` is its old rows (weight -1) and new rows (weight +1), ``{n}`` sums the
+  weights and ``{w}`` multiplies by the weight.  For a statement that changes one table this
+  gives exactly the change of every figure (a join's change is the changed rows joined to the
+  others), so the board can be kept up to date from the changes alone.
 
-A source without ``changed_sql`` is recomputed whole on every fill (its table is small).
+That holds where the changed table is joined before the grouping.  A table joined to the grouped
+rows only to name them (a category's code) is listed in ``whole_on``: a change to it makes the
+next fill recompute the source whole for that society.  ``{start}`` (date or NULL) limits a full
+fill to months from that one on.
+
 Months of timestamps are found with ``width_bucket`` over the month boundaries in Asia/Shanghai
-(the CTE ``bounds`` of :func:`month_bounds`, computed once per statement): the same months as
-``date_trunc('month', at AT TIME ZONE 'Asia/Shanghai')`` for 1900–2199, at a third of the cost.
+(the CTE ``bounds`` of :func:`month_bounds`, read once per statement from a small public table):
+the same months as ``date_trunc('month', at AT TIME ZONE 'Asia/Shanghai')`` for 1900–2199, at a
+third of the cost.
 
 A source whose table does not exist in a schema (an app not migrated yet) is skipped there.
 """
@@ -51,26 +58,58 @@ class Metric:
     dimension_label: str = field(default="")
 
 
+# What a changed table's ``{<table>}`` becomes in a capture trigger, per operation: the
+# statement's transition tables (``board_old``/``board_new``) with each row's weight.
+CHANGED_ROWS = {
+    "INSERT": "(SELECT t.*, 1 AS board_sign FROM board_new t)",
+    "UPDATE": "(SELECT t.*, 1 AS board_sign FROM board_new t UNION ALL SELECT t.*, -1 FROM board_old t)",
+    "DELETE": "(SELECT t.*, -1 AS board_sign FROM board_old t)",
+}
+
+
 @dataclass(frozen=True)
 class Source:
     key: str
     tables: tuple[str, ...]
     metrics: tuple[str, ...]
     sql: str
-    changed_sql: str | None = None
+    # Tables joined only to name grouped rows: a change recomputes the source whole.
+    whole_on: tuple[str, ...] = ()
 
     @property
     def stock(self) -> bool:
         return any(BY_KEY[key].stock for key in self.metrics)
 
+    def render(self, schema: str, *, start: str = "NULL", changed: tuple[str, str] | None = None) -> str:
+        """The SQL over ``schema``'s tables (a quoted name, or a placeholder), from ``start`` on;
+        or, with ``changed`` = (table, operation), the change one statement made to the figures."""
+        tables = {table: f"{schema}.{table}" for table in self.tables}
+        weight = {"n": "count(*)", "w": ""}
+        if changed:
+            table, operation = changed
+            tables[table] = CHANGED_ROWS[operation]
+            weight = {"n": "sum(board_sign)", "w": "board_sign * "}
+        return self.sql.format(**tables, **weight, start=start)
+
+
+# The month boundaries, computed once into a public table (board.capture.sync) and read by
+# every statement through the CTE ``bounds``.
+BOUNDS_TABLE = "public.board_monthbounds"
+
+
+def bounds_sql() -> str:
+    """The array of month starts (Asia/Shanghai) that :func:`_bucket` searches."""
+    return (
+        f"SELECT ARRAY(SELECT (d::timestamp AT TIME ZONE '{TZ}') FROM generate_series("
+        f"DATE '{FIRST_MONTH}', DATE '{LAST_YEAR}-12-01', interval '1 month') d)"
+    )
+
 
 def month_bounds() -> str:
-    """The CTE ``bounds`` (to put after WITH): the month starts (Asia/Shanghai) that
-    :func:`_bucket` searches, one array computed once for the whole statement."""
-    return (
-        f"bounds AS MATERIALIZED (SELECT ARRAY(SELECT (d::timestamp AT TIME ZONE '{TZ}') FROM generate_series("
-        f"DATE '{FIRST_MONTH}', DATE '{LAST_YEAR}-12-01', interval '1 month') d) AS b)"
-    )
+    """The CTE ``bounds`` (to put after WITH), read once for the whole statement.  The slice
+    makes a plain copy of the stored (compressed, out-of-line) array: read as stored, every
+    ``width_bucket`` call would decompress it again (three times slower on a full fill)."""
+    return f"bounds AS MATERIALIZED (SELECT b[1:] AS b FROM {BOUNDS_TABLE})"
 
 
 def _bucket(expr: str) -> str:
@@ -101,23 +140,17 @@ def flow(
     source: str,
     at: str,
     dimension: str = "''",
-    value: str = "count(*)",
+    value: str = "{n}",
     where: str = "TRUE",
-    changed: str | None = None,
-    changed_from: str | None = None,
-    changed_sql: str | None = None,
     at_is_date: bool = False,
     by: str = "",
     label: str = "",
+    whole_on: tuple[str, ...] = (),
 ) -> Source:
-    """A source of one metric that counts or sums events in the month they happened (``at``).
-
-    ``changed`` is a condition true for rows written since ``{since}`` (``x > {since}`` on
-    timestamp columns, or'ed); rows matching it mark their month.  The search reads
-    ``changed_from`` (default ``source``: give the one table that holds ``at`` and the change
-    columns, to spare joins), or ``changed_sql`` is given whole.  With ``by`` the rows are grouped
-    by that key (an id) and ``label`` joins the table that names it (``dimension``) to the
-    aggregated rows ``g`` — cheaper than joining every row.
+    """A source of one metric that counts (``{n}``) or sums (``sum({w}x)``) events in the month
+    they happened (``at``).  With ``by`` the rows are grouped by that key (an id) and ``label``
+    joins the table that names it (``dimension``) to the aggregated rows ``g`` — cheaper than
+    joining every row; that table belongs in ``whole_on``.
     """
     if at_is_date:
         group, period = _month_of(at, is_date=True), "g.b"
@@ -133,20 +166,10 @@ def flow(
             GROUP BY 1, 2
         ) g {label}
     """
-    if changed and not changed_sql:
-        changed_sql = (
-            f"SELECT DISTINCT {_month_of(at, is_date=at_is_date)} FROM {changed_from or source} "
-            f"WHERE {at} IS NOT NULL AND ({changed})"
-        )
-    return Source(key=key, tables=tables, metrics=(key,), sql=sql, changed_sql=changed_sql)
+    return Source(key=key, tables=tables, metrics=(key,), sql=sql, whole_on=whole_on)
 
 
-def _since(*columns: str) -> str:
-    """Rows written since ``{since}``: one indexable comparison per timestamp column, or'ed."""
-    return " OR ".join(f"{column} > {{since}}" for column in columns)
-
-
-_CATEGORY = "{s}members_membershipcategory"
+_CATEGORY = "{members_membershipcategory}"
 
 METRICS: list[Metric] = [
     Metric("members", _("Members by status and category"), stock=True, dimension_label=_("status | category")),
@@ -177,115 +200,87 @@ SOURCES: list[Source] = [
         tables=("members_statuschange", "members_member", "members_membershipcategory"),
         metrics=("members", "member_lapses"),
         # One pass over the history: each change moves one member out of its old status and into
-        # the new one (the stock's deltas, up to the current month) and counts a lapse.  The
-        # member's current category labels its whole history.
+        # the new one (the stock's deltas; the fill adds up those of past months) and counts a
+        # lapse.  The member's current category labels its whole history.
         sql=f"""
             SELECT v.metric, {_period("g.b")} AS period, v.dimension, sum(v.value) AS value FROM (
-                SELECT {_bucket("sc.at")} AS b, sc.from_status, sc.to_status, m.category_id, count(*) AS n
-                FROM {{s}}members_statuschange sc JOIN {{s}}members_member m ON m.id = sc.member_id
+                SELECT {_bucket("sc.at")} AS b, sc.from_status, sc.to_status, m.category_id, {{n}} AS n
+                FROM {{members_statuschange}} sc JOIN {{members_member}} m ON m.id = sc.member_id
                 WHERE {_from_start("sc.at")}
                 GROUP BY 1, 2, 3, 4
             ) g JOIN {_CATEGORY} c ON c.id = g.category_id
-            -- Months up to this one (the buckets after it are in the future).
-            CROSS JOIN LATERAL (SELECT g.b <= {_bucket("now()")} AS past) p
             CROSS JOIN LATERAL (VALUES
-                ('members', CASE WHEN p.past THEN g.to_status || '|' || c.code END, g.n),
-                ('members', CASE WHEN p.past AND g.from_status <> '' THEN g.from_status || '|' || c.code END, -g.n),
+                ('members', g.to_status || '|' || c.code, g.n),
+                ('members', CASE WHEN g.from_status <> '' THEN g.from_status || '|' || c.code END, -g.n),
                 ('member_lapses', CASE WHEN g.to_status = 'lapsed' THEN c.code END, g.n)
             ) v(metric, dimension, value)
             WHERE v.dimension IS NOT NULL
             GROUP BY 1, 2, 3
         """,
-        # New changes; the whole history of members added (imports bring backdated history) or
-        # moved to another category since.  A backdated change to an existing member waits for
-        # the nightly full recompute.
-        changed_sql=f"""
-            SELECT {_month_of("sc.at")} FROM {{s}}members_statuschange sc WHERE sc.at > {{since}}
-            UNION
-            SELECT {_month_of("sc.at")} FROM {{s}}members_statuschange sc
-            WHERE sc.member_id IN (
-                SELECT m.id FROM {{s}}members_member m WHERE m.created_at > {{since}}
-                UNION ALL
-                SELECT t.member_id FROM {{s}}members_memberterm t
-                WHERE t.kind = 'upgrade' AND t.created_at > {{since}}
-            )
-        """,
+        whole_on=("members_membershipcategory",),
     ),
     flow(
         "member_joins",
         tables=("members_member", "members_membershipcategory"),
-        source="{s}members_member m",
+        source="{members_member} m",
         at="m.joined_on",
         at_is_date=True,
         by="m.category_id",
         label=f"JOIN {_CATEGORY} c ON c.id = g.key",
         dimension="c.code",
-        # Members added since, or given their joining date (a join term) or another category
-        # (an upgrade term) since.
-        changed_sql=f"""
-            SELECT DISTINCT {_month_of("m.joined_on", is_date=True)} FROM {{s}}members_member m
-            WHERE m.joined_on IS NOT NULL AND (m.created_at > {{since}} OR m.id IN (
-                SELECT t.member_id FROM {{s}}members_memberterm t
-                WHERE t.kind IN ('join', 'upgrade') AND t.created_at > {{since}}
-            ))
-        """,
+        whole_on=("members_membershipcategory",),
     ),
     flow(
         "member_renewals",
         tables=("members_memberterm", "members_membershipcategory"),
-        source="{s}members_memberterm t",
+        source="{members_memberterm} t",
         at="t.created_at",
         where="t.kind IN ('renewal', 'reinstatement')",
         by="t.category_id",
         label=f"JOIN {_CATEGORY} c ON c.id = g.key",
         dimension="c.code",
-        changed=_since("t.created_at"),
+        whole_on=("members_membershipcategory",),
     ),
     # Dues and revenue ---------------------------------------------------------------------------
     flow(
         "billed",
         tables=("dues_invoice",),
-        source="{s}dues_invoice i",
+        source="{dues_invoice} i",
         at="i.issued_at",
         # Issued invoices and credit notes (negative totals): the net amount invoiced.
         where="i.number IS NOT NULL AND i.cancelled_at IS NULL",
         dimension="split_part(i.purpose, '.', 1) || '|' || i.currency",
-        value="sum(i.total)",
-        changed=_since("i.created_at", "i.issued_at", "i.cancelled_at"),
+        value="sum({w}i.total)",
     ),
     flow(
         "revenue",
         tables=("dues_payment", "dues_invoice"),
-        source="{s}dues_payment p JOIN {s}dues_invoice i ON i.id = p.invoice_id",
+        source="{dues_payment} p JOIN {dues_invoice} i ON i.id = p.invoice_id",
         at="p.confirmed_at",
         where="p.state = 'confirmed'",
         dimension=(
             "split_part(i.purpose, '.', 1) || '|' || COALESCE(NULLIF(p.method_detail, ''), p.provider) "
             "|| '|' || p.currency"
         ),
-        value="sum(p.amount)",
-        changed=_since("p.created_at", "p.confirmed_at"),
-        changed_from="{s}dues_payment p",
+        value="sum({w}p.amount)",
     ),
     flow(
         "refunds",
         tables=("dues_refund",),
-        source="{s}dues_refund r",
+        source="{dues_refund} r",
         at="r.completed_at",
         where="r.state = 'done'",
         dimension="r.currency",
-        value="sum(r.amount)",
-        changed=_since("r.created_at", "r.completed_at"),
+        value="sum({w}r.amount)",
     ),
     # Meetings -------------------------------------------------------------------------------------
     flow(
         "meetings",
         tables=("meetings_meeting",),
-        source="{s}meetings_meeting mt",
+        source="{meetings_meeting} mt",
         at="mt.starts_on",
         at_is_date=True,
         where="mt.status NOT IN ('draft', 'cancelled')",
-        changed=_since("mt.updated_at"),
     ),
     Source(
         "registrations",
@@ -296,69 +291,60 @@ SOURCES: list[Source] = [
         sql=f"""
             SELECT v.metric, g.period, v.dimension, sum(v.value) AS value FROM (
                 SELECT {_month_of("mt.starts_on", is_date=True)} AS period, mt.slug, r.status, r.currency,
-                       count(*) AS n, count(r.checked_in_at) AS checked_in,
-                       sum(r.total) FILTER (WHERE r.paid_at IS NOT NULL AND r.status = 'confirmed') AS fees
-                FROM {{s}}meetings_registration r JOIN {{s}}meetings_meeting mt ON mt.id = r.meeting_id
+                       {{n}} AS n, {{n}} FILTER (WHERE r.checked_in_at IS NOT NULL) AS checked_in,
+                       sum({{w}}r.total) FILTER (WHERE r.paid_at IS NOT NULL AND r.status = 'confirmed') AS fees
+                FROM {{meetings_registration}} r JOIN {{meetings_meeting}} mt ON mt.id = r.meeting_id
                 WHERE mt.starts_on IS NOT NULL AND {_from_start("mt.starts_on", is_date=True)}
                 GROUP BY 1, 2, 3, 4
             ) g CROSS JOIN LATERAL (VALUES
                 ('registrations', g.slug || '|' || g.status, g.n),
-                ('checkins', CASE WHEN g.checked_in > 0 THEN g.slug END, g.checked_in),
+                ('checkins', CASE WHEN g.checked_in <> 0 THEN g.slug END, g.checked_in),
                 ('meeting_fees', CASE WHEN g.fees IS NOT NULL THEN g.slug || '|' || g.currency END, g.fees)
             ) v(metric, dimension, value)
             WHERE v.dimension IS NOT NULL
             GROUP BY 1, 2, 3
-        """,
-        # Months of the meetings changed, or whose registrations were written, since.
-        changed_sql=f"""
-            SELECT DISTINCT {_month_of("mt.starts_on", is_date=True)} FROM {{s}}meetings_meeting mt
-            WHERE mt.updated_at > {{since}} OR mt.id IN (
-                SELECT r.meeting_id FROM {{s}}meetings_registration r
-                WHERE {_since("r.created_at", "r.paid_at", "r.cancelled_at", "r.checked_in_at")}
-            )
         """,
     ),
     # Papers and review ----------------------------------------------------------------------------
     flow(
         "submissions",
         tables=("reviews_submission",),
-        source="{s}reviews_submission s",
+        source="{reviews_submission} s",
         at="s.created_at",
         dimension="s.status",
-        changed=_since("s.updated_at"),
     ),
     flow(
         "reviews",
         tables=("reviews_assignment", "reviews_review"),
-        source="{s}reviews_assignment a LEFT JOIN {s}reviews_review rv ON rv.assignment_id = a.id",
+        source="{reviews_assignment} a LEFT JOIN {reviews_review} rv ON rv.assignment_id = a.id",
         at="a.created_at",
         dimension="CASE WHEN rv.status = 'submitted' THEN 'submitted' ELSE 'open' END",
-        changed=_since("a.created_at", "rv.updated_at"),
+        # An outer join's change is not the changed review joined to the assignments.
+        whole_on=("reviews_review",),
     ),
     flow(
         "decisions",
         tables=("reviews_decision",),
-        source="{s}reviews_decision dc",
+        source="{reviews_decision} dc",
         at="dc.decided_at",
         dimension="dc.outcome",
-        changed=_since("dc.decided_at"),
     ),
     # Secretariat ----------------------------------------------------------------------------------
     flow(
         "staff_grants",
         tables=("common_roleassignment",),
-        source="{s}common_roleassignment ra",
+        source="{common_roleassignment} ra",
         at="ra.created_at",
         dimension="ra.role",
-        changed=_since("ra.created_at"),
     ),
     flow(
         "activity",
         tables=("common_auditentry",),
-        source="{s}common_auditentry ae",
+        source="{common_auditentry} ae",
         at="ae.created_at",
         dimension="split_part(ae.action, '.', 1)",
-        changed=_since("ae.created_at"),
     ),
 ]
 SOURCE_OF: dict[str, Source] = {key: source for source in SOURCES for key in source.metrics}
+# Every table a metric reads: each has the capture triggers (common/migrations/0002).
+SOURCE_TABLES: tuple[str, ...] = tuple(sorted({table for source in SOURCES for table in source.tables}))

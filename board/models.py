@@ -2,7 +2,9 @@
 
 The board never reads a society's schema while serving a page: the fill task
 (``board.fill``) aggregates each society's rows per month into :class:`MetricValue` and keeps a
-:class:`FillWatermark` per society and metric.  The evaluation index is stored per year in
+:class:`FillWatermark` per society and metric.  Between fills, triggers on the societies' tables
+record how each write changed the figures in :class:`PendingChange` (``board.capture``); the
+next fill adds those changes instead of reading the societies' tables again.  The evaluation index is stored per year in
 :class:`IndexScore`, computed with the operator's :class:`IndexSettings`.
 """
 
@@ -33,10 +35,11 @@ class MetricValue(models.Model):
 
 
 class FillWatermark(models.Model):
-    """How far the fill has read a society's rows for one metric.
+    """When the fill last brought a society's metric up to date.
 
-    ``watermark`` is the database time at which the last successful fill started; the next fill
-    recomputes only the months touched by rows changed since then (less a safety overlap).
+    ``watermark`` is the database time at which the last successful fill started; None means
+    the next fill recomputes the metric from the society's rows (its first fill, or after the
+    metric's definition or its capture triggers changed) instead of adding the pending changes.
     """
 
     class Status(models.TextChoices):
@@ -55,6 +58,28 @@ class FillWatermark(models.Model):
 
     def __str__(self):
         return f"{self.society_id} {self.metric} @ {self.watermark}"
+
+
+class PendingChange(models.Model):
+    """How one write statement in a society's schema changed one figure, recorded by the capture
+    triggers in the writer's own transaction and consumed by the next fill (``board.capture``).
+
+    ``whole`` rows carry no change: they ask the next fill to recompute the metric from the
+    society's rows (a change the triggers cannot express as a difference)."""
+
+    id = models.BigAutoField(primary_key=True)
+    society = models.ForeignKey("tenants.Society", on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=40)
+    period = models.DateField(null=True)
+    dimension = models.CharField(max_length=80, blank=True, default="")
+    value = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    whole = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["society", "metric"], name="board_pending_society_metric")]
+
+    def __str__(self):
+        return f"{self.society_id} {self.metric} {self.period} {self.dimension} {self.value:+}"
 
 
 class IndexSettings(models.Model):

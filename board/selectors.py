@@ -354,7 +354,9 @@ FIRST_YEAR_SQL = """
 
 def summarise_societies(years: dict[int, set[int] | None]) -> dict[int, dict[int, dict]]:
     """Indicators of several societies (``{society id: years}``; None: every year of its
-    figures), in two queries whatever the count.  Years without figures are left out."""
+    figures), in at most three queries whatever the count.  Years without figures are left out.
+    A year's growth compares its members with the year before, read from the figures when that
+    year is summarised too, else from its stored summary."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -363,8 +365,7 @@ def summarise_societies(years: dict[int, set[int] | None]) -> dict[int, dict[int
             cursor.execute(FIRST_YEAR_SQL, {"societies": every, "metrics": list(SUMMARY_METRICS)})
             spans = {s: range(first, last + 1) if first else () for s, first, last in cursor.fetchall()}
             years = {**years, **{s: set(spans[s]) for s in every}}
-        # Each year with the one before it (growth).
-        pairs = sorted({(s, y) for s, wanted in years.items() for year in wanted for y in (year - 1, year)})
+        pairs = sorted({(s, year) for s, wanted in years.items() for year in wanted})
         cursor.execute(
             SUMMARY_SQL,
             {
@@ -374,17 +375,29 @@ def summarise_societies(years: dict[int, set[int] | None]) -> dict[int, dict[int
                 "metrics": list(SUMMARY_METRICS),
             },
         )
-        rows = cursor.fetchall()
-    found = {(society_id, year): row for society_id, year, *row in rows}
+        found = {(society_id, year): row for society_id, year, *row in cursor.fetchall()}
+        before = {(s, y - 1) for s, y in pairs if (s, y - 1) not in found}
+        stored = {}
+        if before:
+            cursor.execute(
+                "SELECT ys.society_id, ys.year, (ys.indicators ->> 'members')::numeric FROM public.board_yearsummary ys"
+                " JOIN unnest(%s::int[], %s::int[]) AS k(society_id, year)"
+                " ON ys.society_id = k.society_id AND ys.year = k.year",
+                [[k[0] for k in before], [k[1] for k in before]],
+            )
+            stored = {(society_id, year): members for society_id, year, members in cursor.fetchall()}
     summaries: dict[int, dict[int, dict]] = {}
     for (society_id, year), (members, revenue, meetings, registrations, submissions, count) in found.items():
-        if not count or year not in years[society_id]:
+        if not count:
             continue
         previous = found.get((society_id, year - 1))
-        before = previous[0] if previous and previous[-1] else 0
+        if previous is not None:
+            earlier = previous[0] if previous[-1] else 0
+        else:
+            earlier = stored.get((society_id, year - 1)) or 0
         summaries.setdefault(society_id, {})[year] = {
             "members": int(members),
-            "growth": round(float((members - before) / before * 100), 1) if before else 0.0,
+            "growth": round(float((members - earlier) / earlier * 100), 1) if earlier else 0.0,
             "revenue": float(revenue),
             "meetings": int(meetings),
             "registrations": int(registrations),

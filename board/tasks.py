@@ -27,8 +27,8 @@ def fill_society(full: bool = False):
 
 @shared_task(name="board.fill_all")
 def fill_all(full: bool = False):
-    """Beat entry: fill every active society in one batched fill (``full`` nightly, to pick up
-    the rare backdated correction or deleted row that no change timestamp reveals)."""
+    """Beat entry: fill every active society in one batched fill (``full`` nightly: a safety net
+    for writes the capture triggers do not see, such as a TRUNCATE)."""
     from board.fill import fill_societies
     from tenants.models import Society
 

@@ -23,7 +23,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "billing.send_payment_reminders": {"task": "billing.send_payment_reminders", "schedule": crontab(hour=9, minute=0)},
     "billing.report_usage_all": {"task": "billing.report_usage_all", "schedule": crontab(hour=2, minute=30)},
-    "board.fill_all": {"task": "board.fill_all", "schedule": crontab(minute="*/15")},
+    "board.fill_all": {"task": "board.fill_all", "schedule": crontab(minute="*/5")},
     "board.fill_all_full": {"task": "board.fill_all", "schedule": crontab(hour=3, minute=17), "kwargs": {"full": True}},
     "board.compute_index": {"task": "board.compute_index", "schedule": crontab(minute=50)},
     "meetings.release_expired_holds": {"task": "meetings.release_expired_holds_everywhere", "schedule": 60.0},

@@ -1,5 +1,5 @@
 """``python manage.py fill_board [--full] [--society SLUG ...]``: fill the board now (what the
-beat does every 15 minutes), then recompute the evaluation index."""
+beat does every 5 minutes), then recompute the evaluation index."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import get_public_schema_name
@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = "Fill the data board's aggregate tables from the society schemas and recompute the index."
 
     def add_arguments(self, parser):
-        parser.add_argument("--full", action="store_true", help="Recompute every month, ignoring the watermarks.")
+        parser.add_argument("--full", action="store_true", help="Recompute every figure from the society schemas.")
         parser.add_argument("--society", action="append", default=[], help="Only this society (slug); repeatable.")
 
     def handle(self, *args, full=False, society=(), **options):
