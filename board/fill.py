@@ -184,8 +184,13 @@ def _on_helper_connection(work):
 
 
 def _lock(ids: list[int]) -> None:
-    """Keep other fills of these societies waiting until this transaction ends."""
+    """Keep other fills of these societies waiting until this transaction ends.
+
+    The transaction commits without waiting for its WAL to reach the disk: it writes only
+    figures derived from other rows, and the changes it consumes go with it, so a crash that
+    loses it leaves the database as if it never ran, and the next fill does it again."""
     with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(
             "SELECT count(pg_advisory_xact_lock(%s, i)) FROM (SELECT unnest(%s::int[]) AS i ORDER BY 1) ids",
             [LOCK_KEY, ids],
