@@ -2,13 +2,9 @@
 read, ``public.board_capture()`` records how the statement changed the society's figures in
 ``public.board_pendingchange`` (see board/capture.py), in the writer's own transaction.
 
-One function serves every society schema: it reads the SQL for the table and operation from
-``public.board_capture`` (kept up to date from board.metrics) and finds the society through
-TG_TABLE_SCHEMA.  The triggers are per table and are copied when tenants/schemas.py clones the
-template (pg_get_triggerdef).  Computing the change is the only part that may fail (a column the
-metric reads is not there yet while the schemas migrate); then the society's metrics are marked
-to be recomputed whole instead, and the write itself goes on.  That part only reads, so its
-exception block takes no transaction id.
+One function, ``public.board_capture()`` (board/migrations/0003_pending_changes, created once in
+the platform schema), serves every society schema.  The triggers are per table and are copied
+when tenants/schemas.py clones the template (pg_get_triggerdef).
 
 The society's watermarks are cleared: changes written before the triggers existed were not
 captured, so its next fill recomputes every metric from its rows.
@@ -34,49 +30,6 @@ TABLES = (
     "reviews_submission",
 )
 
-FUNCTION = """
-CREATE OR REPLACE FUNCTION public.board_capture() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  capture public.board_capture%ROWTYPE;
-  society integer;
-  metrics text[];
-  periods date[];
-  dimensions text[];
-  amounts numeric[];
-  failed boolean := false;
-BEGIN
-  SELECT * INTO capture FROM public.board_capture c WHERE c.table_name = TG_TABLE_NAME AND c.operation = TG_OP;
-  IF NOT FOUND THEN
-    RETURN NULL;
-  END IF;
-  SELECT s.id INTO society FROM public.tenants_society s WHERE s.schema_name = TG_TABLE_SCHEMA;
-  IF society IS NULL THEN
-    RETURN NULL;  -- the template schema
-  END IF;
-  IF capture.query IS NOT NULL THEN
-    BEGIN
-      EXECUTE replace(capture.query, '@schema@', quote_ident(TG_TABLE_SCHEMA))
-        INTO metrics, periods, dimensions, amounts;
-    EXCEPTION WHEN undefined_table OR undefined_column OR undefined_function OR datatype_mismatch THEN
-      failed := true;
-    END;
-  END IF;
-  IF failed THEN
-    INSERT INTO public.board_pendingchange (society_id, metric, period, dimension, value, whole)
-    SELECT society, m, NULL, '', 0, true FROM unnest(capture.metrics) m;
-  ELSIF metrics IS NOT NULL THEN
-    INSERT INTO public.board_pendingchange (society_id, metric, period, dimension, value, whole)
-    SELECT society, u.m, u.p, u.d, u.v, false FROM unnest(metrics, periods, dimensions, amounts) AS u(m, p, d, v);
-  END IF;
-  IF cardinality(capture.whole) > 0 THEN
-    INSERT INTO public.board_pendingchange (society_id, metric, period, dimension, value, whole)
-    SELECT society, m, NULL, '', 0, true FROM unnest(capture.whole) m;
-  END IF;
-  RETURN NULL;
-END $$;
-"""
-
-
 def triggers(table: str) -> str:
     return f"""
 CREATE TRIGGER board_capture_insert AFTER INSERT ON {table}
@@ -89,15 +42,13 @@ CREATE TRIGGER board_capture_delete AFTER DELETE ON {table}
 
 
 FORWARD = (
-    FUNCTION
-    + "".join(triggers(table) for table in TABLES)
+    "".join(triggers(table) for table in TABLES)
     + """
 UPDATE public.board_fillwatermark SET watermark = NULL
 WHERE society_id IN (SELECT id FROM public.tenants_society WHERE schema_name = current_schema());
 """
 )
 
-# The function stays: other schemas' triggers still use it.
 BACKWARD = "".join(
     f"DROP TRIGGER IF EXISTS board_capture_{operation} ON {table};\n"
     for table in TABLES
