@@ -81,6 +81,70 @@ def test_a_failing_schema_is_named_and_left_whole_while_the_others_migrate(socie
     assert schemas_with_pending_migrations(["s_alpha", "s_beta"]) == []
 
 
+@committed
+def test_a_schema_whose_process_died_is_tried_again_alone(society_a, society_b, monkeypatch, capsys):
+    """A schema that fails beside others (here: its process dies) gets one more try on its own."""
+    import os
+    import time
+
+    from tenants import bulk_migrate
+
+    for schema in ("s_alpha", "s_beta"):
+        call_command("migrate_schemas", "--noinput", "--schema", schema, "members", "0001_initial")
+    parent, migrate_schema = os.getpid(), bulk_migrate.migrate_schema
+    tries = []
+
+    def dies_in_the_child(schema):
+        tries.append(schema)  # the parent's own list: the child's appends die with it
+        if os.getpid() != parent:
+            os._exit(3)  # as if killed while migrating: nothing reported
+        time.sleep(0.5)  # leave the child time to take the other schema
+        return migrate_schema(schema)
+
+    monkeypatch.setattr(bulk_migrate, "migrate_schema", dies_in_the_child)
+    capsys.readouterr()
+    call_command("migrate_schemas", "--noinput", "--executor", "multiprocessing")
+
+    assert "Migrated 2 schemas on 2 process(es) in" in capsys.readouterr().out
+    assert len(tries) == 2 and tries[0] != tries[1]  # its own schema, then the dead child's, alone
+    for schema in ("s_alpha", "s_beta"):
+        assert "0002_order_indexes" in _applied(schema, "members")
+    assert schemas_with_pending_migrations(["s_alpha", "s_beta"]) == []
+
+
+@committed
+def test_a_migration_is_recorded_in_its_own_transaction_after_its_deferred_sql(society_a):
+    """Django records a migration with deferred SQL (here an index) after committing it;
+    bulk_migrate records it in the same transaction, so the two cannot come apart."""
+    from django.db import migrations, models
+    from django.db.migrations.state import ProjectState
+
+    from tenants.bulk_migrate import _SharedGraphExecutor, apply_steps, forward_steps
+    from tenants.schemas import migration_loader
+
+    migration = migrations.Migration("9999_probe", "members")
+    migration.operations = [
+        migrations.CreateModel(
+            "ProbeNote",
+            [("id", models.BigAutoField(primary_key=True)), ("title", models.CharField(max_length=20, db_index=True))],
+        )
+    ]
+    connection.set_schema("s_alpha")
+    steps = forward_steps(ProjectState(), [(migration, False)])
+    apply_steps(_SharedGraphExecutor(connection, migration_loader()), steps)
+    connection.set_schema_to_public()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM s_alpha.django_migrations WHERE app = 'members' AND name = '9999_probe'")
+        recorded = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT xmin::text FROM pg_class WHERE relnamespace = 's_alpha'::regnamespace "
+            "AND relname LIKE 'members_probenote_title%' AND relkind = 'i'"
+        )
+        indexes = {row[0] for row in cursor.fetchall()}
+    assert indexes == {recorded}  # the deferred indexes and the record: one transaction
+
+
 def test_unknown_targets_are_refused_in_plain_words(society_a):
     with pytest.raises(CommandError, match="App 'nosuchapp' does not have migrations."):
         call_command("migrate_schemas", "--noinput", "--tenant", "nosuchapp")
@@ -90,16 +154,19 @@ def test_unknown_targets_are_refused_in_plain_words(society_a):
 
 @pytest.mark.parametrize("schema", ["public", "s_alpha"])
 def test_states_built_once_give_the_sql_django_writes_for_every_migration(society_a, schema):
-    """bulk_migrate gives each operation states built once for all schemas; for the whole
-    project, from an empty database, the SQL must be what Django's own path writes."""
+    """bulk_migrate gives each operation states built once for all schemas, with only the models
+    the plan can reach rendered; the SQL must be what Django's own path writes, both for the
+    whole project from an empty database and for each migration on its own (where most states
+    are narrowed, so the narrowing is what is checked)."""
     from django.db.migrations.executor import MigrationExecutor
     from django.db.migrations.state import ProjectState
 
-    from tenants.bulk_migrate import forward_steps
+    from tenants.bulk_migrate import forward_steps, reachable_state
 
     connection.set_schema(schema) if schema != "public" else connection.set_schema_to_public()
     executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+    loader = executor.loader
+    plan = executor.migration_plan(loader.graph.leaf_nodes(), clean_start=True)
     assert len(plan) > 20
 
     def statements(sql):
@@ -107,13 +174,26 @@ def test_states_built_once_give_the_sql_django_writes_for_every_migration(societ
         now = re.compile(r"DEFAULT '[0-9-]+ [0-9:.+]+'::timestamptz")
         return [now.sub("DEFAULT <now>", line) for line in sql if not line.startswith("--")]
 
-    djangos = statements(executor.loader.collect_sql(plan))
-    ours = []
-    for step in forward_steps(ProjectState(real_apps=executor.loader.unmigrated_apps), plan):
-        with connection.schema_editor(collect_sql=True, atomic=step.migration.atomic) as editor:
-            for operation, before, after in step.operations:
-                if operation.reduces_to_sql:  # RunPython is code, not SQL (Django skips it too)
-                    operation.database_forwards(step.migration.app_label, editor, before, after)
-        ours += editor.collected_sql
-    assert len(djangos) > 100
-    assert statements(ours) == djangos
+    def ours(state, plan):
+        sql = []
+        for step in forward_steps(state, plan):
+            with connection.schema_editor(collect_sql=True, atomic=step.migration.atomic) as editor:
+                for operation, before, after in step.operations:
+                    if operation.reduces_to_sql:  # RunPython is code, not SQL (Django skips it too)
+                        operation.database_forwards(step.migration.app_label, editor, before, after)
+            sql += editor.collected_sql
+        return statements(sql)
+
+    # Django's collect_sql gives each migration the project state at that migration, rendered.
+    djangos = {migration: statements(loader.collect_sql([(migration, False)])) for migration, _ in plan}
+    assert sum(len(sql) for sql in djangos.values()) > 100
+    assert ours(ProjectState(real_apps=loader.unmigrated_apps), plan) == [
+        line for migration, _ in plan for line in djangos[migration]
+    ]
+    narrowed = 0
+    for migration, _ in plan:
+        key = (migration.app_label, migration.name)
+        state = loader.project_state(key, at_end=False)
+        narrowed += len(reachable_state(state, [(migration, False)]).models) < len(state.models)
+        assert ours(loader.project_state(key, at_end=False), [(migration, False)]) == djangos[migration], key
+    assert narrowed > 10
