@@ -40,7 +40,6 @@ statements fail (another app's migration half-way), each (society, source) runs 
 the failing ones are skipped until the next fill.
 """
 
-import json
 import logging
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -256,6 +255,8 @@ def _add_changes(societies, keys: list[str], sources: list[Source], reports: dic
         for (society_id, key), (_months, changed_years) in changed.items():
             if key in _summary_metrics():
                 years.setdefault(society_id, set()).update(changed_years)
+                if BY_KEY[key].stock:  # a year's growth compares it with the end of the year before
+                    years[society_id].update(y + 1 for y in changed_years if y < this_month.year)
         for society_id, key, last in pairs:
             if BY_KEY[key].stock and last < this_month and key in _summary_metrics():
                 years.setdefault(society_id, set()).update(range(last.year, this_month.year + 1))
@@ -564,32 +565,79 @@ def _write(cursor, societies: list[int]) -> None:
     )
 
 
+# The yearly indicators of (society, year) pairs, from the stored figures, upserted in one
+# statement; returns the pairs that have figures.  Members in good standing at the end of the
+# year (this month for the current year), their growth on the end of the year before, revenue in
+# CNY, meetings held, confirmed registrations, submissions not withdrawn.
+SUMMARY_SQL = f"""
+    WITH k AS (SELECT * FROM unnest(%(societies)s::int[], %(years)s::int[]) AS k(society_id, year)),
+    s AS (
+        SELECT k.society_id, k.year, y.*, (
+            SELECT COALESCE(sum(p.value), 0) FROM public.board_metricvalue p
+            WHERE p.society_id = k.society_id AND p.metric = 'members' AND p.period = make_date(k.year - 1, 12, 1)
+              AND (p.dimension LIKE 'active|%%' OR p.dimension LIKE 'grace|%%')
+        ) AS before
+        FROM k CROSS JOIN LATERAL (
+            SELECT
+              COALESCE(sum(value) FILTER (WHERE metric = 'members'
+                  AND period = LEAST(make_date(k.year, 12, 1), {_THIS_MONTH})
+                  AND (dimension LIKE 'active|%%' OR dimension LIKE 'grace|%%')), 0) AS members,
+              COALESCE(sum(value) FILTER (WHERE metric = 'revenue' AND dimension LIKE '%%|CNY'), 0) AS revenue,
+              COALESCE(sum(value) FILTER (WHERE metric = 'meetings'), 0) AS meetings,
+              COALESCE(sum(value) FILTER (WHERE metric = 'registrations' AND dimension LIKE '%%|confirmed'), 0)
+                AS registrations,
+              COALESCE(sum(value) FILTER (WHERE metric = 'submissions' AND dimension <> 'withdrawn'), 0)
+                AS submissions,
+              count(*) AS n
+            FROM public.board_metricvalue
+            WHERE society_id = k.society_id AND metric = ANY(%(metrics)s)
+              AND period >= make_date(k.year, 1, 1) AND period < make_date(k.year + 1, 1, 1)
+        ) y
+    )
+    INSERT INTO public.board_yearsummary (society_id, year, indicators, updated_at)
+    SELECT society_id, year, jsonb_build_object(
+        'members', members::int,
+        'growth', CASE WHEN before > 0 THEN round((members - before) / before * 100, 1)::float8 ELSE 0.0 END,
+        'revenue', revenue::float8,
+        'meetings', meetings::int,
+        'registrations', registrations::int,
+        'submissions', submissions::int
+    ), now()
+    FROM s WHERE n > 0
+    ON CONFLICT (society_id, year) DO UPDATE SET indicators = EXCLUDED.indicators, updated_at = EXCLUDED.updated_at
+    RETURNING society_id, year
+"""
+FIRST_YEAR_SQL = """
+    SELECT s.id, extract(year FROM r.first)::int, extract(year FROM r.last)::int
+    FROM unnest(%(societies)s::int[]) AS s(id) CROSS JOIN LATERAL (
+        SELECT min(period) AS first, max(period) AS last FROM public.board_metricvalue
+        WHERE society_id = s.id AND metric = ANY(%(metrics)s)
+    ) r
+"""
+
+
 def _store_summaries(years: dict[int, set[int] | None], *, prune: bool) -> None:
     """The yearly indicators (YearSummary) of ``years`` per society (None: every year of its
     figures); ``prune`` also removes years left without figures (for the None ones)."""
-    from board.selectors import summarise_societies
-
     years = {society_id: wanted for society_id, wanted in years.items() if wanted is None or wanted}
     if not years:
         return
-    summaries = summarise_societies(years)
-    if prune:
-        whole = [s for s, wanted in years.items() if wanted is None]
-        kept = [(s, y) for s in whole for y in summaries.get(s, {})]
-        with connection.cursor() as cursor:
+    metrics = list(_summary_metrics())
+    with connection.cursor() as cursor:
+        every = [society_id for society_id, wanted in years.items() if wanted is None]
+        if every:
+            cursor.execute(FIRST_YEAR_SQL, {"societies": every, "metrics": metrics})
+            spans = {s: range(first, last + 1) if first else () for s, first, last in cursor.fetchall()}
+            years = {**years, **{s: set(spans[s]) for s in every}}
+        pairs = sorted({(s, year) for s, wanted in years.items() for year in wanted})
+        cursor.execute(
+            SUMMARY_SQL, {"societies": [p[0] for p in pairs], "years": [p[1] for p in pairs], "metrics": metrics}
+        )
+        kept = cursor.fetchall()
+        if prune and every:
             cursor.execute(
                 """DELETE FROM public.board_yearsummary ys WHERE ys.society_id = ANY(%s) AND NOT EXISTS (
                        SELECT 1 FROM unnest(%s::int[], %s::int[]) AS k(society_id, year)
                        WHERE k.society_id = ys.society_id AND k.year = ys.year)""",
-                [whole, [k[0] for k in kept], [k[1] for k in kept]],
+                [every, [k[0] for k in kept], [k[1] for k in kept]],
             )
-    rows = [(society_id, year, values) for society_id, by_year in summaries.items() for year, values in by_year.items()]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """INSERT INTO public.board_yearsummary (society_id, year, indicators, updated_at)
-               SELECT k.society_id, k.year, k.indicators, now()
-               FROM unnest(%s::int[], %s::int[], %s::jsonb[]) AS k(society_id, year, indicators)
-               ON CONFLICT (society_id, year)
-               DO UPDATE SET indicators = EXCLUDED.indicators, updated_at = EXCLUDED.updated_at""",
-            [[r[0] for r in rows], [r[1] for r in rows], [json.dumps(r[2]) for r in rows]],
-        )
