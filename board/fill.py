@@ -94,8 +94,8 @@ def fill_society(*, society, full: bool = False, metrics: list[Metric] | None = 
 
 
 def fill_metric(*, society, metric: Metric, full: bool = False) -> int | None:
-    """Bring one metric of one society up to date.  Returns how many months were recomputed
-    (-1 for all), or None when its source does not exist in the society's schema yet."""
+    """Bring one metric of one society up to date.  Returns how many months changed (-1 when it
+    was recomputed whole), or None when its source does not exist in the society's schema yet."""
     return fill_society(society=society, metrics=[metric], full=full).filled.get(metric.key)
 
 
