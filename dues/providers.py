@@ -12,36 +12,19 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from billing import stripe_client
+from common.pdf.money import ZERO_DECIMALS
 from dues.errors import DuesError
 from dues.models import Payment
 
-ZERO_DECIMAL = {
-    "BIF",
-    "CLP",
-    "DJF",
-    "GNF",
-    "JPY",
-    "KMF",
-    "KRW",
-    "MGA",
-    "PYG",
-    "RWF",
-    "UGX",
-    "VND",
-    "VUV",
-    "XAF",
-    "XOF",
-    "XPF",
-}
 WALLET_CURRENCIES = {"CNY"}
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
-    return int(amount) if currency.upper() in ZERO_DECIMAL else int((amount * 100).to_integral_value())
+    return int(amount) if currency.upper() in ZERO_DECIMALS else int((amount * 100).to_integral_value())
 
 
 def from_minor(amount: int, currency: str) -> Decimal:
-    if currency.upper() in ZERO_DECIMAL:
+    if currency.upper() in ZERO_DECIMALS:
         return Decimal(amount).quantize(Decimal("0.01"))
     return (Decimal(amount) / 100).quantize(Decimal("0.01"))
 

@@ -37,8 +37,10 @@ CURRENCY_NAMES_ZH = {
     "CHF": "瑞士法郎",
     "KRW": "韩元",
 }
-# Currencies whose amounts are shown without decimals.
-ZERO_DECIMALS = {"JPY", "KRW"}
+# Currencies without minor units (Stripe's list): amounts are shown, and sent to Stripe, in whole units.
+ZERO_DECIMALS = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
+)
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 SMALL_UNITS = ("", "拾", "佰", "仟")
