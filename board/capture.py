@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from board.metrics import BOUNDS_TABLE, SOURCE_TABLES, SOURCES, bounds_sql, month_bounds
 
 OPERATIONS = ("INSERT", "UPDATE", "DELETE")
-SCHEMA = '"@schema@"'  # replaced by the trigger with the quoted schema name
+SCHEMA = "@schema@"  # replaced by the trigger with the quoted schema name
 
 
 def capture_query(table: str, operation: str) -> str | None:
@@ -52,44 +52,33 @@ def _rows() -> list[tuple]:
         metrics = sorted({key for source in reading for key in source.metrics})
         whole = sorted({key for source in reading if table in source.whole_on for key in source.metrics})
         for operation in OPERATIONS:
-            query = capture_query(table, operation)
-            if query is not None:
-                # The trigger substitutes the schema into the quoted placeholder.
-                query = query.replace(SCHEMA, "@schema@")
-            rows.append((table, operation, query, metrics, whole))
+            rows.append((table, operation, capture_query(table, operation), metrics, whole))
     return rows
 
 
 @functools.cache
 def version() -> str:
-    """A digest of what the capture does and of the metric definitions behind it."""
+    """A digest of what the capture does: its SQL for every table and operation, which follows
+    the metric definitions, and the month bounds."""
     digest = hashlib.sha256(bounds_sql().encode())
-    for source in SOURCES:
-        digest.update(repr((source.key, source.tables, source.metrics, source.sql, source.whole_on)).encode())
+    for row in _rows():
+        digest.update(repr(row).encode())
     return digest.hexdigest()[:16]
 
 
 def sync() -> bool:
     """Write the capture SQL and the month bounds when missing or out of date.  Returns True
     when it did (and so cleared the watermarks: the next fill recomputes every figure)."""
-    current = version()
     with transaction.atomic(), connection.cursor() as cursor:
         # One writer at a time; readers (the triggers) see the old rows until this commits.
         cursor.execute("LOCK TABLE public.board_capture IN SHARE ROW EXCLUSIVE MODE")
-        cursor.execute(
-            "SELECT count(*) FILTER (WHERE version = %s), count(*) FROM public.board_capture", [current]
-        )
-        matching, total = cursor.fetchone()
-        cursor.execute(f"SELECT count(*) FROM {BOUNDS_TABLE}")
-        bounds = cursor.fetchone()[0]
-        rows = _rows()
-        if matching == total == len(rows) and bounds == 1:
+        if is_current():
             return False
         cursor.execute("DELETE FROM public.board_capture")
         cursor.executemany(
             "INSERT INTO public.board_capture (table_name, operation, query, metrics, whole, version)"
             " VALUES (%s, %s, %s, %s, %s, %s)",
-            [(*row, current) for row in rows],
+            [(*row, version()) for row in _rows()],
         )
         cursor.execute(f"DELETE FROM {BOUNDS_TABLE}")
         cursor.execute(f"INSERT INTO {BOUNDS_TABLE} (b) {bounds_sql()}")
@@ -98,13 +87,16 @@ def sync() -> bool:
 
 
 def is_current() -> bool:
-    """One cheap query: is the stored capture SQL the code's?"""
+    """One cheap query: are the stored capture SQL (every table and operation) and the month
+    bounds the code's?"""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FILTER (WHERE version = %s), count(*) FROM public.board_capture", [version()]
+            "SELECT count(*) FILTER (WHERE version = %s), count(*), (SELECT count(*) FROM "
+            f"{BOUNDS_TABLE}) FROM public.board_capture",
+            [version()],
         )
-        matching, total = cursor.fetchone()
-    return matching == total == len(SOURCE_TABLES) * len(OPERATIONS)
+        matching, total, bounds = cursor.fetchone()
+    return matching == total == len(SOURCE_TABLES) * len(OPERATIONS) and bounds == 1
 
 
 def schemas_without_capture(schemas: list[str]) -> set[str]:
