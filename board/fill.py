@@ -65,6 +65,8 @@ LOCKS_PER_SOCIETY = 130
 # The first key of the advisory locks that keep two fills of one society apart.
 LOCK_KEY = 0x626F61  # "boa"
 _STOCKS = [m.key for m in BY_KEY.values() if m.stock]
+# The metrics the yearly indicators are computed from (SUMMARY_SQL).
+SUMMARY_METRICS = ("members", "revenue", "meetings", "registrations", "submissions")
 _THIS_MONTH = f"date_trunc('month', now() AT TIME ZONE '{TZ}')::date"
 
 
@@ -182,12 +184,11 @@ def _on_helper_connection(work):
         raise
 
 
-def _lock(ids: list[int]) -> None:
-    """Keep other fills of these societies waiting until this transaction ends.
-
-    The transaction commits without waiting for its WAL to reach the disk: it writes only
-    figures derived from other rows, and the changes it consumes go with it, so a crash that
-    loses it leaves the database as if it never ran, and the next fill does it again."""
+def _begin(ids: list[int]) -> None:
+    """Start a fill's transaction: keep other fills of these societies waiting until it ends,
+    and let it commit without waiting for its WAL to reach the disk — it writes only figures
+    derived from other rows, and the changes it consumes go with it, so a crash that loses it
+    leaves the database as if it never ran, and the next fill does it again."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(
@@ -224,7 +225,7 @@ def _add_changes(societies, keys: list[str], sources: list[Source], reports: dic
     ids = [s.pk for s in societies]
     whole: dict[int, list[Source]] = {}
     with transaction.atomic():
-        _lock(ids)
+        _begin(ids)
         marks = _marks(ids, keys)
         without = capture.schemas_without_capture([s.schema_name for s in societies])
         with connection.cursor() as cursor:
@@ -253,12 +254,12 @@ def _add_changes(societies, keys: list[str], sources: list[Source], reports: dic
             reports[society_id].filled[key] = months
         years: dict[int, set[int]] = {}
         for (society_id, key), (_months, changed_years) in changed.items():
-            if key in _summary_metrics():
+            if key in SUMMARY_METRICS:
                 years.setdefault(society_id, set()).update(changed_years)
                 if BY_KEY[key].stock:  # a year's growth compares it with the end of the year before
                     years[society_id].update(y + 1 for y in changed_years if y < this_month.year)
         for society_id, key, last in pairs:
-            if BY_KEY[key].stock and last < this_month and key in _summary_metrics():
+            if BY_KEY[key].stock and last < this_month and key in SUMMARY_METRICS:
                 years.setdefault(society_id, set()).update(range(last.year, this_month.year + 1))
         _store_summaries(years, prune=False)
     return whole
@@ -370,7 +371,7 @@ def _fill_chunk(societies, *, keys: list[str], sources: dict[int, list[Source]],
     """Recompute whole the ``sources`` of each society of the chunk."""
     ids = [s.pk for s in societies]
     with transaction.atomic():
-        _lock(ids)
+        _begin(ids)
         _marks(ids, keys)
         tables = sorted({t for s in societies for source in sources[s.pk] for t in source.tables})
         with connection.cursor() as cursor:
@@ -425,16 +426,9 @@ def _fill_chunk(societies, *, keys: list[str], sources: dict[int, list[Source]],
             reports[society_id].filled[key] = months
         for society_id, key in skipped:
             reports[society_id].skipped.append(key)
-        summary = _summary_metrics()
         _store_summaries(
-            {u.society.pk: None for u in units if any(k in summary for k in u.metrics)}, prune=True
+            {u.society.pk: None for u in units if any(k in SUMMARY_METRICS for k in u.metrics)}, prune=True
         )
-
-
-def _summary_metrics():
-    from board.selectors import SUMMARY_METRICS
-
-    return SUMMARY_METRICS
 
 
 def _fill(units: list[_Unit]) -> None:
@@ -622,7 +616,7 @@ def _store_summaries(years: dict[int, set[int] | None], *, prune: bool) -> None:
     years = {society_id: wanted for society_id, wanted in years.items() if wanted is None or wanted}
     if not years:
         return
-    metrics = list(_summary_metrics())
+    metrics = list(SUMMARY_METRICS)
     with connection.cursor() as cursor:
         every = [society_id for society_id, wanted in years.items() if wanted is None]
         if every:

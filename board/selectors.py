@@ -323,8 +323,6 @@ INDICATOR_LABELS = {
 }
 
 
-# The metrics the yearly indicators are computed from (board.fill.SUMMARY_SQL).
-SUMMARY_METRICS = ("members", "revenue", "meetings", "registrations", "submissions")
 def indicators_for_year(year: int) -> dict[int, dict[str, float]]:
     """Raw indicator values per society id for ``year`` (one row per society)."""
     return dict(YearSummary.objects.filter(year=year).values_list("society_id", "indicators"))
