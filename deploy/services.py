@@ -39,13 +39,32 @@ def _pg_uri() -> str:
     return f"postgresql://postgres:@/postgres?host={PG_DIR}"
 
 
+# The embedded server is one machine's own database, with no replica and no WAL archive, so it
+# keeps the least WAL PostgreSQL allows.  With ``minimal``, a table or index created in a
+# transaction is written out when that transaction commits; with the default ``replica``,
+# PostgreSQL 16 fsyncs every new index file on the spot, which was half of a society schema's
+# migration time and kept processes migrating side by side queueing for the disk.  (A server
+# given by DATABASE_URL keeps its own settings; streaming replication needs ``replica``.)
+SERVER_SETTINGS = {"wal_level": "minimal", "max_wal_senders": "0"}
+
+
 def start_postgres() -> str:
     import pgserver  # imported lazily: only needed for the embedded default
 
     PG_DIR.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process; ``down`` stops it explicitly.
     server = pgserver.get_server(str(PG_DIR), cleanup_mode=None)
-    server.psql("SELECT 1;")
+    import psycopg
+
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        settings = dict(
+            conn.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", [list(SERVER_SETTINGS)])
+        )
+        differing = [name for name, value in SERVER_SETTINGS.items() if settings.get(name) != value]
+        for name in differing:  # a new data folder, or one from before these settings: once
+            conn.execute(f"ALTER SYSTEM SET {name} = '{SERVER_SETTINGS[name]}'")
+    if differing:
+        _run_pg_ctl("-m", "fast", "-w", "restart")  # restart keeps the options the server started with
     return server.get_uri()
 
 
@@ -55,15 +74,19 @@ def _pg_ctl() -> Path:
     return Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_ctl"
 
 
-def stop_postgres() -> None:
-    if not (PG_DIR / "postmaster.pid").exists():
-        return
-    cmd = [str(_pg_ctl()), "-D", str(PG_DIR), "-m", "fast", "-w", "stop"]
+def _run_pg_ctl(*args: str, check: bool = True) -> None:
+    cmd = [str(_pg_ctl()), "-D", str(PG_DIR), *args]
     if os.geteuid() == 0:
         # pgserver runs the cluster as its own unprivileged user when started by root.
         owner = PG_DIR.owner()
         cmd = ["su", owner, "-s", "/bin/sh", "-c", shlex.join(cmd)]
-    subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_postgres() -> None:
+    if not (PG_DIR / "postmaster.pid").exists():
+        return
+    _run_pg_ctl("-m", "fast", "-w", "stop", check=False)
 
 
 def _redis_binary() -> str:

@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.apps import apps
 from django.conf import settings
 
@@ -48,3 +49,18 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_embedded_postgresql_keeps_minimal_wal(db):
+    """The project's own server: new tables and indexes are written at commit, not fsynced one
+    file at a time (see deploy.services.SERVER_SETTINGS).  A server given by DATABASE_URL keeps
+    whatever its owner chose."""
+    from django.db import connection
+
+    from deploy import services
+
+    if os.environ.get("DATABASE_URL") != services._pg_uri():
+        pytest.skip("DATABASE_URL names a server of its own")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, setting FROM pg_settings WHERE name IN ('wal_level', 'max_wal_senders')")
+        assert dict(cursor.fetchall()) == {"wal_level": "minimal", "max_wal_senders": "0"}
