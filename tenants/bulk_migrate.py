@@ -34,6 +34,7 @@ import gc
 import multiprocessing
 import multiprocessing.connection
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -223,19 +224,26 @@ def resolve_targets(loader: MigrationLoader, app_label: str | None, migration_na
 
 def plan_groups(
     schemas: list[str], *, app_label: str | None = None, migration_name: str | None = None,
-    database: str = DEFAULT_DB_ALIAS,
+    database: str = DEFAULT_DB_ALIAS, applied: dict[str, frozenset] | None = None,
 ) -> dict[str, Group]:
-    """Group ``schemas`` by their applied migrations; build each group's plan and start state."""
+    """Group ``schemas`` by their applied migrations (``applied``, when the caller has just read
+    them); build each group's plan and start state."""
     global _loader, _targets
-    _loader = migration_loader()
+    connection = connections[database]
+    # Reading the migration files (Python) and what the schemas have applied (the server) are
+    # independent: the files load on a thread while this one waits for the server's answer.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(migration_loader)
+        if applied is None:
+            applied = applied_migrations_by_schema(schemas, connection=connection)
+        _loader = loading.result()
     _targets = resolve_targets(_loader, app_label, migration_name)
     conflicts = _loader.detect_conflicts()
     if conflicts:
         raise RuntimeError(f"Conflicting migrations: {conflicts}. Run makemigrations --merge.")
-    connection = connections[database]
     groups: dict[frozenset, Group] = {}
-    for schema, applied in applied_migrations_by_schema(schemas, connection=connection).items():
-        groups.setdefault(applied, Group(applied=applied)).schemas.append(schema)
+    for schema in schemas:
+        groups.setdefault(applied[schema], Group(applied=applied[schema])).schemas.append(schema)
     executor = _SharedGraphExecutor(connection, _loader)
     by_schema = {}
     for group in groups.values():
@@ -316,13 +324,16 @@ def flushed_at_the_end():
 
 def run(
     schemas: list[str], *, app_label: str | None = None, migration_name: str | None = None, processes: int = 1,
-    database: str = DEFAULT_DB_ALIAS, report=None,
+    database: str = DEFAULT_DB_ALIAS, report=None, applied: dict[str, frozenset] | None = None,
 ) -> list[Result]:
     """Migrate ``schemas`` (to the latest, or as ``migrate app_label migration_name`` would) on
-    ``processes`` processes; ``report(result, done, total)`` is called as each schema finishes."""
+    ``processes`` processes; ``report(result, done, total)`` is called as each schema finishes.
+    ``applied``: what each schema has applied, when the caller has just read it."""
     global _groups, _database
     _database = database
-    _groups = plan_groups(schemas, app_label=app_label, migration_name=migration_name, database=database)
+    _groups = plan_groups(
+        schemas, app_label=app_label, migration_name=migration_name, database=database, applied=applied
+    )
     pending = [schema for schema in schemas if _groups[schema].plan]
     results: list[Result] = []
 
@@ -366,12 +377,16 @@ def _run_forked(pending: list[str], processes: int, deliver) -> None:
     the machine can stall one process for longer, so a fixed split would leave the other idle
     at the end).  Children send their results through a pipe; this process reports them between
     its own schemas.  A child that dies leaves the schemas it took unreported: they come back
-    as failed, like any other schema that did not finish (and ``run`` tries them again)."""
+    as failed, like any other schema that did not finish (and ``run`` tries them again).
+
+    This process keeps the connection it planned with: its server process has already read the
+    catalogs a migration needs, where a new one spends the first schema reading them (~10 ms).
+    The children each open their own (see ``_forget_inherited_connections``)."""
     context = multiprocessing.get_context("fork")
     taken = context.Value("i", 0)  # the index in ``pending`` of the next schema to take
-    connections.close_all()  # the children must not share this process's connection
     gc.freeze()  # the collector would otherwise copy every inherited page it visits
     children, receivers = [], []
+    finished = False
     try:
         for _ in range(processes - 1):
             receiver, sender = context.Pipe(duplex=False)
@@ -399,16 +414,19 @@ def _run_forked(pending: list[str], processes: int, deliver) -> None:
                 collect(0)
         while receivers:
             collect(None)
-        for child in children:
-            child.join()
-        died = ", ".join(f"exit code {child.exitcode}" for child in children if child.exitcode)
-        for schema in pending:
-            if schema not in reported:
+        finished = True
+        missing = [schema for schema in pending if schema not in reported]
+        if missing:  # a child died; otherwise they are only exiting, and nothing waits for that
+            for child in children:
+                child.join()
+            died = ", ".join(f"exit code {child.exitcode}" for child in children if child.exitcode)
+            for schema in missing:
                 deliver(Result(schema, [], 0.0, error=f"the process migrating it ended unexpectedly ({died})"))
     finally:
-        for child in children:
-            if child.is_alive():  # only when this process is being interrupted
-                child.terminate()
+        if not finished:  # this process is being interrupted
+            for child in children:
+                if child.is_alive():
+                    child.terminate()
         gc.unfreeze()
 
 
@@ -423,8 +441,26 @@ def _take(taken, pending: list[str]):
         yield pending[index]
 
 
+# A forked child's copies of its parent's connections: never used, closed or collected.
+_inherited: list = []
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child, leave the parent's database sessions to the parent and open new ones.
+
+    The child's copy of a connection shares the parent's socket: closing it, or letting it be
+    collected, would end the parent's session.  So it is put aside, untouched; the child ends
+    with ``os._exit`` (as every forked multiprocessing child does), which finalises nothing."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _inherited.append(conn.connection)
+            conn.connection = None  # the next query connects anew
+        conn.search_path_set_schemas = None  # a new session has the server's default path
+
+
 def _child(taken, pending: list[str], sender) -> None:
     """A forked child's work: schemas from the shared counter, each result sent as it is ready."""
+    _forget_inherited_connections()
     try:
         with flushed_at_the_end():
             for schema in _take(taken, pending):

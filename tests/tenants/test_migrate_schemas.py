@@ -33,6 +33,12 @@ def _indexes(schema: str) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
 def _applied(schema: str, app: str) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT name FROM "{schema}".django_migrations WHERE app = %s', [app])
@@ -47,12 +53,15 @@ def test_unapply_then_apply_on_two_processes(society_a, society_b, capsys):
     assert "0002_order_indexes" not in _applied("s_beta", "members")
     assert "member_name_zh_order" in _indexes("society_template")  # --schema touched only its schema
     capsys.readouterr()
+    session = _backend_pid()
 
     call_command("migrate_schemas", "--noinput", "--executor", "multiprocessing")
 
     out = capsys.readouterr().out
     assert "2 of 3 society schemas have migrations to apply." in out
     assert "Migrated 2 schemas on 2 process(es) in" in out
+    # This process kept its session through the fork: the child neither used nor ended it.
+    assert _backend_pid() == session
     for schema in ("s_alpha", "s_beta"):
         assert {"member_name_zh_order", "member_category_name"} <= _indexes(schema)
         assert "0002_order_indexes" in _applied(schema, "members")
