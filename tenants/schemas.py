@@ -78,6 +78,12 @@ def schemas_with_pending_migrations(schemas: list[str]) -> list[str]:
     return [s for s in schemas if counts.get(s, 0) < len(expected)]
 
 
+def schemas_behind(applied: dict[str, frozenset]) -> list[str]:
+    """The schemas of ``applied`` (as applied_migrations_by_schema reads it) lacking a migration on disk."""
+    expected = expected_migrations()
+    return [schema for schema, keys in applied.items() if expected - keys]
+
+
 def applied_migrations_by_schema(schemas: list[str], *, connection=connection) -> dict[str, frozenset]:
     """For each schema, the set of (app, name) it has applied; one query for all of them.
 

@@ -25,7 +25,7 @@ from tenants import bulk_migrate
 from tenants.schemas import (
     applied_migrations_by_schema,
     existing_schemas,
-    expected_migrations,
+    schemas_behind,
     schemas_with_pending_migrations,
 )
 
@@ -75,8 +75,7 @@ class Command(MigrateSchemasCommand):
         # What each schema has applied, read once: it says which schemas are behind, and it is
         # what their plans start from.
         applied = applied_migrations_by_schema(schemas)
-        expected = expected_migrations()
-        pending = [schema for schema in schemas if expected - applied[schema]]
+        pending = schemas_behind(applied)
         if int(options.get("verbosity", 1)) >= 1:
             self.stdout.write(f"{len(pending)} of {len(schemas)} society schemas have migrations to apply.")
         if pending:
