@@ -50,12 +50,11 @@ SERVER_SETTINGS = {"wal_level": "minimal", "max_wal_senders": "0"}
 
 def start_postgres() -> str:
     import pgserver  # imported lazily: only needed for the embedded default
+    import psycopg
 
     PG_DIR.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process; ``down`` stops it explicitly.
     server = pgserver.get_server(str(PG_DIR), cleanup_mode=None)
-    import psycopg
-
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
         settings = dict(
             conn.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", [list(SERVER_SETTINGS)])
