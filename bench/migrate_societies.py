@@ -13,6 +13,11 @@
    dead rows in the catalogs; they are vacuumed before every timed run, so that later runs do not
    step over the dead rows of earlier ones and autovacuum does not take one of the two cores
    during some runs and not others.
+   Not done before a timed run, on purpose: a CHECKPOINT.  PostgreSQL removes the files of dropped
+   tables at a checkpoint, and on an ext4 without a journal (this machine's disk) creating a file
+   then skips every inode freed in the last minutes; in a profiled run after a checkpoint that was
+   27% of the server's time, inside the directory lock that two processes creating tables share
+   (two-process phase, median of 4: 0.43 s after a checkpoint and sync, 0.36 s without).
 Uses the societies that provision_societies created (creates them when missing).
 """
 
