@@ -12,6 +12,7 @@ from rest_framework.routers import SimpleRouter
 
 from common.api import HasSocietyRole
 from common.models import Role
+from common.normalize import clean_currency
 from members import normalize, selectors, services
 from members.models import CATEGORY_FIELDS, PROFILE_FIELDS, Member, MembershipCategory
 
@@ -23,7 +24,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
     def validate_currency(self, value):
         try:
-            return normalize.clean_currency(value)
+            return clean_currency(value)
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
 

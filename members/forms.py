@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from common.normalize import clean_currency
 from members import normalize
 from members.models import (
     CATEGORY_FIELDS,
@@ -116,7 +117,7 @@ class CategoryForm(forms.ModelForm):
 
     def clean_currency(self):
         try:
-            return normalize.clean_currency(self.cleaned_data["currency"])
+            return clean_currency(self.cleaned_data["currency"])
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
 

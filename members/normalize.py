@@ -7,9 +7,10 @@ value or raises ``ValueError`` with a translated message.
 
 import datetime
 import re
-import unicodedata
 
 from django.utils.translation import gettext as _
+
+from common.normalize import text
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -23,14 +24,6 @@ _DATE_PATTERNS = [
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
 _MONTH_PATTERNS = [re.compile(r"^(\d{4})[-/.](\d{1,2})$"), re.compile(r"^(\d{4})年(\d{1,2})月$")]
-
-
-def text(value) -> str:
-    """Full-width digits, letters and spaces become half-width (NFKC); runs of space collapse."""
-    if value is None:
-        return ""
-    value = unicodedata.normalize("NFKC", str(value)).replace("\u3000", " ")
-    return " ".join(value.split())
 
 
 def resident_id_valid(value: str) -> bool:
@@ -150,14 +143,6 @@ DEGREE_WORDS = {
     "other": "other",
     "大专": "other",
 }
-
-
-def clean_currency(value) -> str:
-    """A three-letter currency code, upper-cased (a category's fee currency)."""
-    value = text(value).upper()
-    if len(value) != 3 or not value.isalpha():
-        raise ValueError(_("Use a three-letter currency code such as CNY."))
-    return value
 
 
 def clean_choice(value, words: dict, message: str) -> str:

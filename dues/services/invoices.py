@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from common.audit import record_audit
 from common.files import store_file
 from common.models import Role
+from common.normalize import clean_currency
 from dues.errors import DuesError
 from dues.models import ZERO, Invoice, InvoiceLine, Payment
 from dues.numbering import CREDIT_SERIES, allocate_number
@@ -68,13 +69,6 @@ def _clean_lines(lines: list[dict]) -> list[dict]:
             }
         )
     return cleaned
-
-
-def _clean_currency(currency: str) -> str:
-    currency = (currency or "").strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise DuesError(_("The currency must be a three-letter code such as CNY, USD or EUR."))
-    return currency
 
 
 def _issuer_snapshot() -> dict:
@@ -148,7 +142,10 @@ def create_invoice(
     if not buyer["email"] and buyer_user is not None:
         buyer["email"] = buyer_user.email
     cleaned_lines = _clean_lines(lines)
-    currency = _clean_currency(currency)
+    try:
+        currency = clean_currency(currency)
+    except ValueError as exc:
+        raise DuesError(str(exc)) from None
     if not purpose:
         raise DuesError(_("An invoice needs a purpose."))
     if series == CREDIT_SERIES:

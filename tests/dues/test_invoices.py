@@ -51,7 +51,8 @@ def test_create_invoice_rejects_bad_input_and_writes_nothing(society_a, make_use
         with pytest.raises(DuesError, match="三位字母代码"):
             create_invoice(buyer={"name": "李"}, lines=[line], currency="RMB!", **base)
         assert Invoice.objects.count() == 0
-        usd = create_invoice(buyer={"name": "Li"}, lines=[dict(line, tax_rate=Decimal("6"))], currency="usd", **base)
+        # Typed with a Chinese input method: full-width letters are the same code.
+        usd = create_invoice(buyer={"name": "Li"}, lines=[dict(line, tax_rate=Decimal("6"))], currency="ｕｓｄ", **base)
         assert (usd.currency, usd.total_net, usd.total_tax, usd.total, usd.number) == (
             "USD",
             Decimal("10.00"),

@@ -44,17 +44,6 @@ def test_short_mobile_is_refused():
         normalize.clean_mobile("1380013")
 
 
-@pytest.mark.parametrize("raw", ["cny", " CNY ", "ｃｎｙ"])
-def test_currency_is_upper_cased(raw):
-    assert normalize.clean_currency(raw) == "CNY"
-
-
-@pytest.mark.parametrize("raw", ["", None, "RMB1", "CN", "C1Y"])
-def test_currency_not_of_three_letters_is_refused(raw):
-    with pytest.raises(ValueError, match="三个字母的币种代码"):
-        normalize.clean_currency(raw)
-
-
 @pytest.mark.parametrize(
     "raw", ["2024-03-01", "2024/3/1", "2024.3.1", "2024年3月1日", "20240301", "２０２４年３月１日"]
 )
