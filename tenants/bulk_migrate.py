@@ -230,13 +230,14 @@ def plan_groups(
     them); build each group's plan and start state."""
     global _loader, _targets
     connection = connections[database]
-    # Reading the migration files (Python) and what the schemas have applied (the server) are
-    # independent: the files load on a thread while this one waits for the server's answer.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        loading = pool.submit(migration_loader)
-        if applied is None:
+    if applied is None:
+        # Reading the migration files (Python) and what the schemas have applied (the server)
+        # are independent: the files load on a thread while this one waits for the answer.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            loading = pool.submit(migration_loader)
             applied = applied_migrations_by_schema(schemas, connection=connection)
-        _loader = loading.result()
+            loading.result()
+    _loader = migration_loader()  # read once per process (cached)
     _targets = resolve_targets(_loader, app_label, migration_name)
     conflicts = _loader.detect_conflicts()
     if conflicts:
