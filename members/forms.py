@@ -114,6 +114,7 @@ class CategoryForm(forms.ModelForm):
     class Meta:
         model = MembershipCategory
         fields = [*CATEGORY_FIELDS, "sort_order"]
+        labels = {"sort_order": _("Position in lists")}
 
     def clean_currency(self):
         try:

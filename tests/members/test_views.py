@@ -366,3 +366,24 @@ def test_deletion_request_is_carried_out_by_the_secretariat(society_a, categorie
         assert member.number == "CS1" and member.history.count() == 1
         assert member.verify_token != token
         assert AuditEntry.objects.filter(action="members.erase_data").count() == 1
+
+
+def test_category_form_refuses_currency_in_characters_reads_full_width(society_a, categories, staff_client, in_schema):
+    from django.forms.models import model_to_dict
+
+    from members.forms import CategoryForm
+    from members.models import MembershipCategory
+
+    page = staff_client.get("/members/console/categories/new/").content.decode()
+    assert "列表中的排序" in page
+    form = model_to_dict(categories["regular"], fields=CategoryForm._meta.fields)
+    form = {key: ("" if value is None else value) for key, value in form.items() if not isinstance(value, list)}
+    form.update(code="overseas", name_zh="海外会员", currency="人民币")
+    response = staff_client.post("/members/console/categories/new/", form)
+    assert "币种须为三位字母代码，例如 CNY、USD 或 EUR。" in response.content.decode()
+    with in_schema(society_a):
+        assert not MembershipCategory.objects.filter(code="overseas").exists()
+    response = staff_client.post("/members/console/categories/new/", {**form, "currency": "ｕｓｄ"})
+    assert response.status_code == 302
+    with in_schema(society_a):
+        assert MembershipCategory.objects.get(code="overseas").currency == "USD"
