@@ -16,9 +16,13 @@ def text(value) -> str:
     return " ".join(value.split())
 
 
+# What people type for a currency whose ISO 4217 code is another; Stripe and the fapiao know the code.
+CURRENCY_ALIASES = {"RMB": "CNY"}
+
+
 def clean_currency(value) -> str:
-    """A three-letter currency code, upper-cased (a category's fee, an invoice)."""
+    """A three-letter currency code, upper-cased (a category's fee, an invoice); RMB is CNY."""
     value = text(value).upper()
     if len(value) != 3 or not (value.isascii() and value.isalpha()):  # 人民币 is three letters too
         raise ValueError(_("The currency must be a three-letter code such as CNY, USD or EUR."))
-    return value
+    return CURRENCY_ALIASES.get(value, value)

@@ -8,7 +8,7 @@ def test_text_makes_full_width_half_width_and_collapses_space():
     assert text(None) == ""
 
 
-@pytest.mark.parametrize("raw", ["cny", " CNY ", "ｃｎｙ"])
+@pytest.mark.parametrize("raw", ["cny", " CNY ", "ｃｎｙ", "RMB", "rmb"])
 def test_currency_is_upper_cased(raw):
     assert clean_currency(raw) == "CNY"
 
