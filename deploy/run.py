@@ -30,7 +30,7 @@ def main() -> int:
         return 1
     finally:
         services.down()
-        print("Stopped. Data is kept in .data/; `make run` starts again where you left off.")
+        print(f"Stopped. Data is kept in {DATA}; `make run` starts again where you left off.")
 
 
 def wait_for(url: str, timeout: float = 15.0) -> bool:
