@@ -6,16 +6,17 @@ catalog scans for ``django_migrations`` (each one visits every table of every sc
 grow with the number of societies) and rendering the models of the starting state.  Measured
 at 187 societies it was ~0.26 s a schema, of which ~0.01 s was the migration itself.
 
-Here that shared work is done once, before any other process forks:
+Here that shared work is done once, or once per process:
 
 * one query reads which migrations each schema has, and the schemas are grouped by that set
   (normally one group: every society is at the same point);
-* per group, the plan and the project states around each operation are built once, with only
-  the models the plan can reach rendered, and inherited by the other processes, which only run
-  the operations' database side per schema;
-* on several processes, this one is one of them (``processes - 1`` children are forked), the
-  schemas are handed out one at a time from a shared counter, and each process keeps one
-  database connection for all its schemas;
+* per group and per process, the plan and the project states around each operation are built
+  once, with only the models the plan can reach rendered; per schema only the operations'
+  database side runs;
+* on several processes, this one is one of them; the ``processes - 1`` others (``Helpers``) are
+  forked before the schemas' state is read, open their database session meanwhile and plan for
+  themselves; the schemas are handed out one at a time from a shared counter, and each process
+  keeps one database connection for all its schemas;
 * schemas commit without waiting for the disk, and each process ends with one commit that
   waits (``flushed_at_the_end``).
 
@@ -196,7 +197,7 @@ class Result:
     error: str = ""
 
 
-# The groups of the current run; set before the workers fork, read by them.
+# The groups of the current run, as this process planned them.
 _groups: dict[str, Group] = {}
 _loader: MigrationLoader | None = None
 _targets: list = []
@@ -231,12 +232,7 @@ def plan_groups(
     global _loader, _targets
     connection = connections[database]
     if applied is None:
-        # Reading the migration files (Python) and what the schemas have applied (the server)
-        # are independent: the files load on a thread while this one waits for the answer.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            loading = pool.submit(migration_loader)
-            applied = applied_migrations_by_schema(schemas, connection=connection)
-            loading.result()
+        applied = read_applied(schemas, database)
     _loader = migration_loader()  # read once per process (cached)
     _targets = resolve_targets(_loader, app_label, migration_name)
     conflicts = _loader.detect_conflicts()
@@ -258,6 +254,16 @@ def plan_groups(
             by_schema[schema] = group
     _loader.applied_migrations = {}
     return by_schema
+
+
+def read_applied(schemas: list[str], database: str = DEFAULT_DB_ALIAS) -> dict[str, frozenset]:
+    """What each of ``schemas`` has applied.  Reading the migration files (Python) and asking the
+    server are independent: the files load on a thread while this one waits for the answer."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(migration_loader)
+        applied = applied_migrations_by_schema(schemas, connection=connections[database])
+        loading.result()
+    return applied
 
 
 def _use_applied(group: Group) -> None:
@@ -326,39 +332,47 @@ def flushed_at_the_end():
 def run(
     schemas: list[str], *, app_label: str | None = None, migration_name: str | None = None, processes: int = 1,
     database: str = DEFAULT_DB_ALIAS, report=None, applied: dict[str, frozenset] | None = None,
+    helpers: "Helpers | None" = None,
 ) -> list[Result]:
     """Migrate ``schemas`` (to the latest, or as ``migrate app_label migration_name`` would) on
     ``processes`` processes; ``report(result, done, total)`` is called as each schema finishes.
-    ``applied``: what each schema has applied, when the caller has just read it."""
+    ``applied``: what each schema has applied, when the caller has just read it.  ``helpers``:
+    the ``processes - 1`` processes forked for this run beforehand (see ``Helpers``); without
+    them they are forked here."""
     global _groups, _database
     _database = database
-    _groups = plan_groups(
-        schemas, app_label=app_label, migration_name=migration_name, database=database, applied=applied
-    )
-    pending = [schema for schema in schemas if _groups[schema].plan]
-    results: list[Result] = []
+    if applied is None:
+        applied = read_applied(schemas, database)
+    with helpers if helpers is not None else Helpers(processes - 1 if len(schemas) > 1 else 0, database) as crew:
+        # The helpers plan the same schemas from the same state while this process does.
+        crew.start(Job(schemas, applied, app_label, migration_name, processes))
+        _groups = plan_groups(
+            schemas, app_label=app_label, migration_name=migration_name, database=database, applied=applied
+        )
+        pending = [schema for schema in schemas if _groups[schema].plan]
+        results: list[Result] = []
 
-    def deliver(result: Result) -> None:
-        results.append(result)
-        if report:
-            report(result, len(results), len(pending))
+        def deliver(result: Result) -> None:
+            results.append(result)
+            if report:
+                report(result, len(results), len(pending))
 
-    if processes <= 1 or len(pending) <= 1:
-        with flushed_at_the_end():
-            for schema in pending:
-                deliver(migrate_schema(schema))
-        return results
-    # Schemas migrated side by side can still collide on something they share: a migration
-    # that re-creates a function in ``public`` for every schema fails in one of two processes
-    # doing it at once ("tuple concurrently updated").  A failed migration was rolled back, so a
-    # schema that failed is planned again from what it has and tried once more, alone, after
-    # the others; a schema that fails for its own reasons fails again and is named.
-    failed: list[Result] = []
+        if not crew.working or _participants(processes, len(pending)) <= 1:
+            with flushed_at_the_end():
+                for schema in pending:
+                    deliver(migrate_schema(schema))
+            return results
+        # Schemas migrated side by side can still collide on something they share: a migration
+        # that re-creates a function in ``public`` for every schema fails in one of two processes
+        # doing it at once ("tuple concurrently updated").  A failed migration was rolled back, so
+        # a schema that failed is planned again from what it has and tried once more, alone,
+        # after the others; a schema that fails for its own reasons fails again and is named.
+        failed: list[Result] = []
 
-    def deliver_or_hold(result: Result) -> None:
-        (failed.append if result.error else deliver)(result)
+        def deliver_or_hold(result: Result) -> None:
+            (failed.append if result.error else deliver)(result)
 
-    _run_forked(pending, min(processes, len(pending)), deliver_or_hold)
+        crew.migrate_beside(pending, deliver_or_hold)
     if failed:
         again = [result.schema for result in failed]
         _groups.update(plan_groups(again, app_label=app_label, migration_name=migration_name, database=database))
@@ -368,35 +382,87 @@ def run(
     return results
 
 
-def _run_forked(pending: list[str], processes: int, deliver) -> None:
-    """Migrate ``pending`` on this process and ``processes - 1`` forked children.
+def _participants(processes: int, pending: int) -> int:
+    """How many processes migrate ``pending`` schemas: a second one only when there are two."""
+    return min(processes, pending) if pending > 1 else 1
+
+
+@dataclass
+class Job:
+    """What a helper is told when there is work: enough to plan exactly as this process does."""
+
+    schemas: list[str]
+    applied: dict[str, frozenset]
+    app_label: str | None
+    migration_name: str | None
+    processes: int
+
+
+class Helpers:
+    """The processes that migrate beside this one, forked before there is work for them.
+
+    A process forked when the work is ready costs ~15 ms before its first schema: the fork of a
+    ~100 MB process, then a new database session.  ``migrate_schemas`` forks its helpers before
+    it reads what the schemas have applied, so that by the time there is work they have their
+    session open; each then plans the schemas itself, on its own core, while this one does the
+    same (planning is deterministic: both get the same groups and the same pending schemas).
 
     This process works too rather than waiting on a pool: a pool of two workers costs a second
     fork and connection, and its parent, passing every schema and result through its task and
     result threads, competes with the workers for the two cores.  Each process takes the next
     schema from a shared counter (a schema costs a few milliseconds, but a busy neighbour on
     the machine can stall one process for longer, so a fixed split would leave the other idle
-    at the end).  Children send their results through a pipe; this process reports them between
-    its own schemas.  A child that dies leaves the schemas it took unreported: they come back
+    at the end).  Helpers send their results through a pipe; this process reports them between
+    its own schemas.  A helper that dies leaves the schemas it took unreported: they come back
     as failed, like any other schema that did not finish (and ``run`` tries them again).
 
     This process keeps the connection it planned with: its server process has already read the
     catalogs a migration needs, where a new one spends the first schema reading them (~10 ms).
-    The children each open their own (see ``_forget_inherited_connections``)."""
-    context = multiprocessing.get_context("fork")
-    taken = context.Value("i", 0)  # the index in ``pending`` of the next schema to take
-    gc.freeze()  # the collector would otherwise copy every inherited page it visits
-    children, receivers = [], []
-    finished = False
-    try:
-        for _ in range(processes - 1):
-            receiver, sender = context.Pipe(duplex=False)
-            child = context.Process(target=_child, args=(taken, pending, sender), daemon=True)
-            child.start()
-            sender.close()  # the child's copy is the only one left: its end (or death) ends the pipe
-            children.append(child)
-            receivers.append(receiver)
-        reported = set()
+    The helpers each open their own (see ``_forget_inherited_connections``).  Used as a context
+    manager: leaving it dismisses helpers that got no work and stops them on an error."""
+
+    def __init__(self, count: int, database: str = DEFAULT_DB_ALIAS):
+        self.processes, self.pipes = [], []
+        self.working = False
+        self._frozen = count > 0
+        if not count:
+            return
+        context = multiprocessing.get_context("fork")
+        self.taken = context.Value("i", 0)  # the index in the pending list of the next schema to take
+        gc.freeze()  # the collector would otherwise copy every inherited page it visits
+        try:
+            for index in range(1, count + 1):
+                ours, theirs = context.Pipe()
+                process = context.Process(target=_helper, args=(index, self.taken, theirs, database), daemon=True)
+                process.start()
+                theirs.close()  # the helper's copy is the only one left: its end (or death) ends the pipe
+                self.processes.append(process)
+                self.pipes.append(ours)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __enter__(self) -> "Helpers":
+        return self
+
+    def start(self, job: Job) -> None:
+        """Give every helper the run's work; each decides from its plan whether it takes part."""
+        if self.pipes:
+            # Schemas at the same point share one set, so that it is sent once, not once a schema.
+            same: dict[frozenset, frozenset] = {}
+            job.applied = {schema: same.setdefault(keys, keys) for schema, keys in job.applied.items()}
+        for pipe in list(self.pipes):
+            try:
+                pipe.send(job)
+            except OSError:  # the helper died before it had work: the others (or this process) do its share
+                pipe.close()
+                self.pipes.remove(pipe)
+        self.working = bool(self.pipes)
+
+    def migrate_beside(self, pending: list[str], deliver) -> None:
+        """Migrate ``pending`` here while the helpers do, and ``deliver`` every result."""
+        receivers, reported = list(self.pipes), set()
+        gc.freeze()  # what planning built, too, stays out of the collector's way
 
         def collect(timeout: float | None) -> None:
             for receiver in multiprocessing.connection.wait(receivers, timeout):
@@ -409,26 +475,34 @@ def _run_forked(pending: list[str], processes: int, deliver) -> None:
                     deliver(result)
 
         with flushed_at_the_end():
-            for schema in _take(taken, pending):
+            for schema in _take(self.taken, pending):
                 reported.add(schema)
                 deliver(migrate_schema(schema))
                 collect(0)
         while receivers:
             collect(None)
-        finished = True
+        self.pipes = []  # every helper has ended its pipe: they are only exiting
         missing = [schema for schema in pending if schema not in reported]
-        if missing:  # a child died; otherwise they are only exiting, and nothing waits for that
-            for child in children:
-                child.join()
-            died = ", ".join(f"exit code {child.exitcode}" for child in children if child.exitcode)
+        if missing:  # a helper died; otherwise nothing waits for them to exit
+            for process in self.processes:
+                process.join()
+            died = ", ".join(f"exit code {process.exitcode}" for process in self.processes if process.exitcode)
             for schema in missing:
                 deliver(Result(schema, [], 0.0, error=f"the process migrating it ended unexpectedly ({died})"))
-    finally:
-        if not finished:  # this process is being interrupted
-            for child in children:
-                if child.is_alive():
-                    child.terminate()
-        gc.unfreeze()
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        for pipe in self.pipes:
+            if exc_type is None and not self.working:
+                pipe.send(None)  # no work: the helper closes its session and exits
+            pipe.close()
+        self.pipes = []
+        if exc_type is not None:  # this process is failing or being interrupted
+            for process in self.processes:
+                if process.is_alive():
+                    process.terminate()
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
 
 
 def _take(taken, pending: list[str]):
@@ -459,13 +533,34 @@ def _forget_inherited_connections() -> None:
         conn.search_path_set_schemas = None  # a new session has the server's default path
 
 
-def _child(taken, pending: list[str], sender) -> None:
-    """A forked child's work: schemas from the shared counter, each result sent as it is ready."""
+def _helper(index: int, taken, pipe, database: str) -> None:
+    """A helper's life: its own session at once, then its share of the run's schemas (if any)."""
+    global _groups, _database
     _forget_inherited_connections()
+    _database = database
     try:
+        connections[database].ensure_connection()
+        migration_loader()  # read from disk unless the parent had already: planning starts from it
+        try:
+            job = pipe.recv()
+        except EOFError:  # the parent ended without a word
+            return
+        if job is None:
+            return
+        try:
+            _groups = plan_groups(
+                job.schemas, app_label=job.app_label, migration_name=job.migration_name, database=database,
+                applied=job.applied,
+            )
+        except Exception:  # noqa: BLE001 - the parent plans the same schemas and reports the error
+            return
+        pending = [schema for schema in job.schemas if _groups[schema].plan]
+        if index >= _participants(job.processes, len(pending)):
+            return
+        gc.freeze()
         with flushed_at_the_end():
             for schema in _take(taken, pending):
-                sender.send(migrate_schema(schema))
+                pipe.send(migrate_schema(schema))
     finally:
         connections.close_all()
-        sender.close()
+        pipe.close()

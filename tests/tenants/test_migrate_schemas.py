@@ -1,4 +1,5 @@
 import re
+import time
 
 import pytest
 from django.core.management import call_command
@@ -94,7 +95,6 @@ def test_a_failing_schema_is_named_and_left_whole_while_the_others_migrate(socie
 def test_a_schema_whose_process_died_is_tried_again_alone(society_a, society_b, monkeypatch, capsys):
     """A schema that fails beside others (here: its process dies) gets one more try on its own."""
     import os
-    import time
 
     from tenants import bulk_migrate
 
@@ -119,6 +119,46 @@ def test_a_schema_whose_process_died_is_tried_again_alone(society_a, society_b, 
     for schema in ("s_alpha", "s_beta"):
         assert "0002_order_indexes" in _applied(schema, "members")
     assert schemas_with_pending_migrations(["s_alpha", "s_beta"]) == []
+
+
+@committed
+def test_a_helper_that_died_before_there_was_work_leaves_its_share_to_this_process(society_a, society_b, capsys):
+    from tenants import bulk_migrate
+
+    for schema in ("s_alpha", "s_beta"):
+        call_command("migrate_schemas", "--noinput", "--schema", schema, "members", "0001_initial")
+    session = _backend_pid()
+    with bulk_migrate.Helpers(1) as helpers:
+        (helper,) = helpers.processes
+        helper.kill()
+        helper.join(5)
+        results = bulk_migrate.run(["s_alpha", "s_beta"], processes=2, helpers=helpers)
+
+    assert sorted(result.schema for result in results) == ["s_alpha", "s_beta"]
+    assert [result.error for result in results] == ["", ""]
+    assert _backend_pid() == session
+    assert schemas_with_pending_migrations(["s_alpha", "s_beta"]) == []
+
+
+def test_helpers_with_no_work_close_their_sessions_and_exit(society_a):
+    from tenants import bulk_migrate
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        (before,) = cursor.fetchone()
+    with bulk_migrate.Helpers(1) as helpers:
+        (helper,) = helpers.processes
+    helper.join(10)
+    assert helper.exitcode == 0
+    deadline = time.monotonic() + 10  # a server process leaves pg_stat_activity just after its client
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            (after,) = cursor.fetchone()
+        if after == before or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert after == before
 
 
 @committed

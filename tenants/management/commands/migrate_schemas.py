@@ -63,14 +63,24 @@ class Command(MigrateSchemasCommand):
             schemas = [self.schema_name]
             if not existing_schemas(schemas):
                 raise RuntimeError(f'Schema "{self.schema_name}" does not exist')
-        else:
+            self._migrate_schemas(schemas, options, targeted, processes=1)
+            return
+        processes = 1
+        if self.executor == "multiprocessing":
+            processes = max(1, getattr(settings, "TENANT_MULTIPROCESSING_MAX_PROCESSES", 2))
+        # The other processes are forked now, so that they open their database sessions while
+        # this one finds out what there is to do (see bulk_migrate.Helpers).
+        with bulk_migrate.Helpers(processes - 1, options["database"]) as helpers:
             template = settings.TENANT_TEMPLATE_SCHEMA
             societies = list(
                 get_tenant_model().objects.exclude(schema_name=public).values_list("schema_name", flat=True)
             )
             schemas = ([template] if existing_schemas([template]) else []) + societies
+            self._migrate_schemas(schemas, options, targeted, processes=processes, helpers=helpers)
+
+    def _migrate_schemas(self, schemas, options, targeted: bool, *, processes: int, helpers=None) -> None:
         if targeted:  # each schema's plan decides; schemas with nothing to do are skipped
-            self._migrate_societies(schemas, options)
+            self._migrate_societies(schemas, options, processes=processes, helpers=helpers)
             return
         # What each schema has applied, read once: it says which schemas are behind, and it is
         # what their plans start from.
@@ -79,13 +89,13 @@ class Command(MigrateSchemasCommand):
         if int(options.get("verbosity", 1)) >= 1:
             self.stdout.write(f"{len(pending)} of {len(schemas)} society schemas have migrations to apply.")
         if pending:
-            self._migrate_societies(pending, options, applied=applied)
+            self._migrate_societies(pending, options, applied=applied, processes=processes, helpers=helpers)
 
-    def _migrate_societies(self, schemas: list[str], options, applied: dict[str, frozenset] | None = None) -> None:
+    def _migrate_societies(
+        self, schemas: list[str], options, *, processes: int, applied: dict[str, frozenset] | None = None,
+        helpers=None,
+    ) -> None:
         verbosity = int(options.get("verbosity", 1))
-        processes = 1
-        if self.executor == "multiprocessing":
-            processes = getattr(settings, "TENANT_MULTIPROCESSING_MAX_PROCESSES", 2)
 
         def report(result, done, total):
             if result.error:
@@ -99,6 +109,7 @@ class Command(MigrateSchemasCommand):
             results = bulk_migrate.run(
                 schemas, app_label=options.get("app_label"), migration_name=options.get("migration_name"),
                 processes=processes, database=options["database"], report=report, applied=applied,
+                helpers=helpers,
             )
         except ValueError as exc:  # an unknown app or migration name
             raise CommandError(str(exc)) from None
