@@ -27,8 +27,9 @@
    from the migrations' CreateModel) and its record, sent by bare psycopg, one message per schema,
    on one session and on two (``server_two_sessions_ratio``).  PostgreSQL keeps every table file
    of a database in one directory, and creating a file takes that directory's lock exclusively:
-   in a traced two-session run, each session was blocked ~0.7 times per schema in the kernel,
-   waiting on that lock to open or create a file while the other created one.  On this 2-core
+   in traced two-session runs a session was blocked in the kernel 1.1-1.3 times per schema,
+   waiting on that lock to open or create a file while the other created one (never on one
+   session).  On this 2-core
    machine two sessions took 0.58-0.62x the time of one even with the cluster on tmpfs.  The
    command's own two-process ratio can come out below the server's only because its sequential
    run also waits on its round trips; the gap between the two is what the command costs.
