@@ -121,16 +121,13 @@ def _reference_session():
 
 def _reference_worker(schemas, script, taken, ready, times) -> None:
     """Take schemas from ``taken`` until none is left; ``times``: when this session started and ended."""
+    from tenants import bulk_migrate
+
     session = _reference_session()
     ready.wait()
     times[0] = time.perf_counter()
-    while True:
-        with taken.get_lock():
-            index = taken.value
-            taken.value += 1
-        if index >= len(schemas):
-            break
-        session.execute(f'SET search_path = "{schemas[index]}", public;\n{script}\nSET search_path = public;'.encode())
+    for schema in bulk_migrate._take(taken, schemas):  # as the command's processes take theirs
+        session.execute(f'SET search_path = "{schema}", public;\n{script}\nSET search_path = public;'.encode())
     times[1] = time.perf_counter()
     session.close()
 
