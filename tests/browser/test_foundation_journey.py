@@ -47,3 +47,34 @@ def test_sign_up_log_in_switch_language_open_society_log_out(page, phone, site_u
     phone.click("[data-testid=user-menu]")
     phone.click("[data-testid=logout]")
     expect(phone.get_by_text("登录").first).to_be_visible()
+
+
+def test_phone_header_keeps_the_society_name_whole_and_the_account_menu_on_one_line(
+    phone, site_url, society_a, make_user, screenshot
+):
+    make_user("secretariat@example.cn", "测试化学会秘书处工作人员", password="Xuehui-2026-pass")
+    phone.goto(site_url(society_a, "/accounts/login/"))
+    phone.fill("#id_username", "secretariat@example.cn")
+    phone.fill("#id_password", "Xuehui-2026-pass")
+    phone.click("[data-testid=login-submit]")
+    expect(phone.locator("h1")).to_have_text("测试化学会")
+    header = phone.evaluate(
+        """() => {
+            const brand = document.querySelector('.site-header .brand');
+            const name = document.createRange();
+            name.selectNodeContents(brand.firstChild);
+            const menu = document.querySelector('[data-testid=user-menu]');
+            const who = menu.querySelector('.who');
+            return {
+                nameLines: name.getClientRects().length,
+                menuLines: Math.round(menu.clientHeight / who.getBoundingClientRect().height),
+                nameCut: who.scrollWidth > who.clientWidth,
+                title: who.title,
+                pageWider: document.documentElement.scrollWidth > window.innerWidth,
+            };
+        }"""
+    )
+    assert header == {
+        "nameLines": 1, "menuLines": 1, "nameCut": True, "title": "测试化学会秘书处工作人员", "pageWider": False,
+    }
+    screenshot(phone, "foundation-society-header-phone")
