@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.models import Role
-from common.permissions import role_required
+from common.permissions import has_role, role_required
 from dues import services
 from dues.errors import DuesError
 from dues.forms import AttachFapiaoForm, CancelForm, InvoiceFilterForm, InvoiceSettingsForm, RefundForm, RejectForm
@@ -56,6 +56,7 @@ def console(request):
         "approvals": refunds_awaiting_approval(),
         "settings": invoice_settings(),
         "export_query": request.GET.urlencode(),
+        "can_connect": has_role(request.user, Role.ADMIN),  # connecting Stripe is the administrator's
     }
     return render(request, "dues/console.html", context)
 

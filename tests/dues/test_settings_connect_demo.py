@@ -180,3 +180,17 @@ def test_settings_change_records_fields_before_and_after(society_a, society_b, m
         assert len(entry.after) == 15
     with in_schema(society_b):
         assert not AuditEntry.objects.filter(action="dues.update_invoice_settings").exists()
+
+
+def test_only_the_administrator_is_offered_the_stripe_connection(society_a, make_user, in_schema):
+    from django.contrib.auth import get_user_model
+
+    finance = make_user("fin@example.cn")
+    with in_schema(society_a):
+        grant_role(user=finance, role=Role.FINANCE)
+    admin = get_user_model().objects.get(email="admin@alpha.example.cn")
+    link = 'href="/dues/console/stripe/"'
+    finance_page = _client(society_a, finance).get("/dues/console/").content.decode()
+    assert (link in finance_page, "在线支付（Stripe）" in finance_page, "未连接" in finance_page) == (False, True, True)
+    assert link in _client(society_a, admin).get("/dues/console/").content.decode()
+    assert _client(society_a, finance).get("/dues/console/stripe/").status_code == 403
