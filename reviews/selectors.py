@@ -65,7 +65,21 @@ def is_author(user, submission: Submission) -> bool:
 
 def is_conflicted(user, submission: Submission) -> bool:
     """Authors are always conflicted with their own paper, whatever the stored rows say."""
-    return is_author(user, submission) or Conflict.objects.filter(submission=submission, user=user).exists()
+    known = submission.__dict__.get("_conflicted")
+    if known is not None and user.pk in known:
+        return known[user.pk]
+    answer = is_author(user, submission) or Conflict.objects.filter(submission=submission, user=user).exists()
+    if known is not None:
+        known[user.pk] = answer
+    return answer
+
+
+def for_one_page(submission: Submission) -> Submission:
+    """Let ``submission`` remember who is conflicted with it, for the rest of one page's request:
+    the view, the reviews and the discussion each ask.  Only for an object that lives no longer:
+    a service that changes conflicts must ask afresh."""
+    submission._conflicted = {}
+    return submission
 
 
 def conflicted_submission_ids(user, call: Call) -> set[int]:
@@ -148,7 +162,8 @@ def biddable_submissions(member: CommitteeMember) -> QuerySet[Submission]:
 
 
 def authors_of(submission: Submission) -> QuerySet[SubmissionAuthor]:
-    return submission.authors.order_by("position")
+    """In their order (the model's); from the submission's prefetched authors when it has them."""
+    return submission.authors.all()
 
 
 def visible_reviews(user, submission: Submission) -> list[Review]:

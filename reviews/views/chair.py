@@ -214,7 +214,9 @@ def _visible_or_403(user, paper):
 
 @chair_required
 def chair_paper(request, call, submission_id: int):
-    paper = get_object_or_404(Submission.objects.select_related("track"), call=call, pk=submission_id)
+    papers = Submission.objects.select_related("track").prefetch_related("authors")  # listed, and paid for
+    paper = selectors.for_one_page(get_object_or_404(papers, call=call, pk=submission_id))
+    paper.call = call  # read already, by chair_required
     if selectors.is_conflicted(request.user, paper):
         return render(request, "reviews/console/conflicted.html", {"call": call}, status=403)
     if request.method == "POST":

@@ -214,3 +214,24 @@ def test_paper_enters_the_programme_once_an_author_has_paid(society_a, in_schema
         "1,录用（口头报告）,,基于图神经网络的分子性质预测,Molecular property prediction with graph networks,"
         "张伟 (北京大学化学学院); 李娜 (清华大学化学系),张伟"
     )
+
+
+def test_chair_paper_page_asks_about_conflicts_and_the_call_once(society_a, world, call):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(society_a)
+    client.force_login(world["users"]["chair"])
+    url = f"/reviews/console/{call.pk}/papers/{world['p1'].pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(url)
+    assert response.status_code == 200
+    tables = [
+        sum(f'FROM "{table}"' in query["sql"] for query in page.captured_queries)
+        for table in ("reviews_conflict", "reviews_call", "reviews_submissionauthor")
+    ]
+    # Conflict: asked once (not by the view, the reviews and the discussion each); the call:
+    # read by the decorator only; authors: read once for the list and the registration check, and
+    # whether the viewer is one of them.
+    assert tables == [1, 1, 2]
