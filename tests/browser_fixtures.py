@@ -79,3 +79,11 @@ def screenshot():
         return path
 
     return take
+
+
+def log_in(page, url: str, email: str, password: str) -> None:
+    """Log in through the login form at ``url`` (its ``?next=`` decides where the page lands)."""
+    page.goto(url)
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.click("[data-testid=login-submit]")

@@ -8,16 +8,10 @@ from playwright.sync_api import expect
 from board.fill import fill_society
 from board.services import compute_index_scores
 from tests.board.conftest import at, seed_invoice
+from tests.browser_fixtures import log_in
 from tests.conftest import committed
 
 pytestmark = [pytest.mark.browser, committed]
-
-
-def log_in(page, url, email, password):
-    page.goto(url)
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.click("[data-testid=login-submit]")
 
 
 def test_secretariat_opens_board_and_filters_by_year(page, phone, site_url, seeded, screenshot):

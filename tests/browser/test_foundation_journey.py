@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser_fixtures import log_in
 from tests.conftest import committed
 
 pytestmark = [pytest.mark.browser, committed]
@@ -53,10 +54,7 @@ def test_phone_header_keeps_the_society_name_whole_and_the_account_menu_on_one_l
     phone, site_url, society_a, make_user, screenshot
 ):
     make_user("secretariat@example.cn", "测试化学会秘书处工作人员", password="Xuehui-2026-pass")
-    phone.goto(site_url(society_a, "/accounts/login/"))
-    phone.fill("#id_username", "secretariat@example.cn")
-    phone.fill("#id_password", "Xuehui-2026-pass")
-    phone.click("[data-testid=login-submit]")
+    log_in(phone, site_url(society_a, "/accounts/login/"), "secretariat@example.cn", "Xuehui-2026-pass")
     expect(phone.locator("h1")).to_have_text("测试化学会")
     header = phone.evaluate(
         """() => {

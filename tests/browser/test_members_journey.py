@@ -9,17 +9,11 @@ from playwright.sync_api import expect
 
 from members.billing import invoice_paid
 from members.models import Member, MembershipCharge
+from tests.browser_fixtures import log_in
 from tests.conftest import committed
 from tests.members.conftest import make_categories
 
 pytestmark = [pytest.mark.browser, committed]
-
-
-def log_in(page, url, email, password):
-    page.goto(url)
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.click("[data-testid=login-submit]")
 
 
 def test_apply_approve_pay_and_download_the_card(

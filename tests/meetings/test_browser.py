@@ -9,18 +9,12 @@ from playwright.sync_api import expect
 
 from common.models import Role
 from meetings.models import Meeting, Registration
+from tests.browser_fixtures import log_in
 from tests.conftest import committed
 from tests.meetings.conftest import make_active_member, make_meeting
 
 pytestmark = [pytest.mark.browser, committed]
 PASSWORD = "pw-Test-2026"
-
-
-def log_in(page, url, email):
-    page.goto(url)
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.click("[data-testid=login-submit]")
 
 
 def test_organiser_creates_and_publishes_meeting_with_two_types(page, site_url, society_a, make_user, screenshot):
@@ -29,7 +23,7 @@ def test_organiser_creates_and_publishes_meeting_with_two_types(page, site_url, 
     organiser = make_user("hui.wu@example.cn", "会务老师", password=PASSWORD)
     with schema_context(society_a.schema_name):
         grant_role(user=organiser, role=Role.ORGANISER)
-    log_in(page, site_url(society_a, "/accounts/login/?next=/meetings/console/"), organiser.email)
+    log_in(page, site_url(society_a, "/accounts/login/?next=/meetings/console/"), organiser.email, PASSWORD)
     page.click("[data-testid=new-meeting]")
     page.fill("#id_title_zh", "第十届催化化学学术会议")
     page.fill("#id_title_en", "10th Catalysis Conference")
@@ -83,7 +77,7 @@ def test_member_registers_and_pays_on_phone_then_is_checked_in(
         meeting, member_type, _other = make_meeting(
             organiser=organiser, slug="annual-2026", starts_on=start, ends_on=start + datetime.timedelta(days=2)
         )
-    log_in(phone, site_url(society_a, "/accounts/login/?next=/meetings/annual-2026/"), member.email)
+    log_in(phone, site_url(society_a, "/accounts/login/?next=/meetings/annual-2026/"), member.email, PASSWORD)
     phone.click("[data-testid=register]")
     screenshot(phone, "meetings-register-choose-type-phone")
     phone.click(f"[data-testid=choose-{member_type.pk}]")
@@ -108,7 +102,8 @@ def test_member_registers_and_pays_on_phone_then_is_checked_in(
     screenshot(phone, "meetings-ticket-phone")
     assert any(m.to == [member.email] and reg.ticket_code in m.body for m in mailoutbox)
 
-    log_in(page, site_url(society_a, "/accounts/login/?next=/meetings/console/annual-2026/checkin/"), organiser.email)
+    checkin = site_url(society_a, "/accounts/login/?next=/meetings/console/annual-2026/checkin/")
+    log_in(page, checkin, organiser.email, PASSWORD)
     page.fill("[data-testid=checkin-search]", "王芳")
     page.keyboard.press("Enter")
     page.click(f"[data-testid=checkin-{reg.pk}]")
@@ -151,7 +146,8 @@ def test_organiser_edits_addon_price_and_deactivates_used_code_on_phone(
             code="EARLY",
             actor=buyer,
         )
-    log_in(phone, site_url(society_a, "/accounts/login/?next=/meetings/console/annual-2026/"), organiser.email)
+    console = site_url(society_a, "/accounts/login/?next=/meetings/console/annual-2026/")
+    log_in(phone, console, organiser.email, PASSWORD)
     phone.click(f"[data-testid=edit-addon-{banquet.pk}]")
     expect(phone.locator("#id_price")).to_have_value("300.00")
     phone.fill("#id_price", "360")
