@@ -12,6 +12,8 @@ _done = False
 def setup(database: str = "xuehui_bench") -> None:
     global _done
     if _done:
+        if os.environ["DATABASE_NAME"] != database:  # bench.run gives each benchmark its own process
+            raise RuntimeError(f"Django is set up on {os.environ['DATABASE_NAME']} already, not {database}")
         return
     from deploy import services
     from deploy.django_env import ensure_database

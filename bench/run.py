@@ -3,6 +3,7 @@
 import importlib
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,10 +11,21 @@ from bench.common import write_result
 
 HERE = Path(__file__).resolve().parent
 SKIP = {"__init__", "common", "run", "django_setup"}
+NOT_MET = 3  # a benchmark's process ends with this when it ran and its goal was not met
 
 
 def available() -> list[str]:
     return sorted(p.stem for p in HERE.glob("*.py") if p.stem not in SKIP and not p.stem.startswith("_"))
+
+
+def run_one(name: str, scale: float) -> bool:
+    """Run benchmark ``name`` here and write its result; whether its goal was met."""
+    module = importlib.import_module(f"bench.{name}")
+    print(f"== {name} (scale {scale})", flush=True)
+    outcome = module.run(scale)
+    path = write_result(name, figures=outcome["figures"], goal=outcome["goal"], met=outcome["met"])
+    print(json.dumps(json.loads(path.read_text()), indent=2, ensure_ascii=False), flush=True)
+    return outcome["met"]
 
 
 def main(argv: list[str]) -> int:
@@ -23,17 +35,26 @@ def main(argv: list[str]) -> int:
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available())}")
         return 2
     scale = float(os.environ.get("BENCH_SCALE", "1"))
-    failed = []
+    if len(names) == 1:
+        if run_one(names[0], scale):
+            return 0
+        print(f"goal not met: {names[0]}")
+        return NOT_MET if os.environ.get("BENCH_CHILD") else 0
+    # Each benchmark in a process of its own: Django is set up once a process, on the database of
+    # the benchmark that sets it up, and the next one must not run on that benchmark's data.
+    failed, broken = [], []
     for name in names:
-        module = importlib.import_module(f"bench.{name}")
-        print(f"== {name} (scale {scale})", flush=True)
-        outcome = module.run(scale)
-        path = write_result(name, figures=outcome["figures"], goal=outcome["goal"], met=outcome["met"])
-        print(json.dumps(json.loads(path.read_text()), indent=2, ensure_ascii=False), flush=True)
-        if not outcome["met"]:
+        child = subprocess.run([sys.executable, "-m", "bench.run", name], env={**os.environ, "BENCH_CHILD": "1"})
+        code = child.returncode
+        if code == NOT_MET:
             failed.append(name)
+        elif code:
+            broken.append(name)
     if failed:
         print(f"goal not met: {', '.join(failed)}")
+    if broken:
+        print(f"did not finish: {', '.join(broken)}")
+        return 1
     return 0
 
 
