@@ -17,7 +17,10 @@ class MetricValue(models.Model):
     """One figure: a society's value of a metric in a month, for one dimension value
     (a status, a category, a payment method; "" when the metric has no dimension)."""
 
-    society = models.ForeignKey("tenants.Society", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: board_value_unique starts with the society.  With one, the planner took
+    # it to find a society's values of one metric and read all its metrics' rows (the fill's write
+    # step read ~2,700 rows to keep ~170, per society and metric), and every write kept it too.
+    society = models.ForeignKey("tenants.Society", on_delete=models.CASCADE, related_name="+", db_index=False)
     metric = models.CharField(max_length=40)
     period = models.DateField(help_text="First day of the month.")
     dimension = models.CharField(max_length=80, blank=True, default="")
