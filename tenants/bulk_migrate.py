@@ -337,15 +337,15 @@ def run(
     """Migrate ``schemas`` (to the latest, or as ``migrate app_label migration_name`` would) on
     ``processes`` processes; ``report(result, done, total)`` is called as each schema finishes.
     ``applied``: what each schema has applied, when the caller has just read it.  ``helpers``:
-    the ``processes - 1`` processes forked for this run beforehand (see ``Helpers``); without
-    them they are forked here."""
+    the processes forked for this run beforehand (see ``Helpers``), which then say how many
+    processes there are; without them ``processes - 1`` are forked here."""
     global _groups, _database
     _database = database
     if applied is None:
         applied = read_applied(schemas, database)
     with helpers if helpers is not None else Helpers(processes - 1 if len(schemas) > 1 else 0, database) as crew:
         # The helpers plan the same schemas from the same state while this process does.
-        crew.start(Job(schemas, applied, app_label, migration_name, processes))
+        crew.start(Job(schemas, applied, app_label, migration_name))
         _groups = plan_groups(
             schemas, app_label=app_label, migration_name=migration_name, database=database, applied=applied
         )
@@ -357,7 +357,7 @@ def run(
             if report:
                 report(result, len(results), len(pending))
 
-        if not crew.working or _participants(processes, len(pending)) <= 1:
+        if not crew.working or _participants(crew.size, len(pending)) <= 1:
             with flushed_at_the_end():
                 for schema in pending:
                     deliver(migrate_schema(schema))
@@ -395,7 +395,6 @@ class Job:
     applied: dict[str, frozenset]
     app_label: str | None
     migration_name: str | None
-    processes: int
 
 
 class Helpers:
@@ -422,9 +421,9 @@ class Helpers:
     manager: leaving it dismisses helpers that got no work and stops them on an error."""
 
     def __init__(self, count: int, database: str = DEFAULT_DB_ALIAS):
+        self.size = count + 1  # the processes of the run, this one included
         self.processes, self.pipes = [], []
         self.working = False
-        self._frozen = count > 0
         if not count:
             return
         context = multiprocessing.get_context("fork")
@@ -433,7 +432,9 @@ class Helpers:
         try:
             for index in range(1, count + 1):
                 ours, theirs = context.Pipe()
-                process = context.Process(target=_helper, args=(index, self.taken, theirs, database), daemon=True)
+                process = context.Process(
+                    target=_helper, args=(index, self.size, self.taken, theirs, database), daemon=True
+                )
                 process.start()
                 theirs.close()  # the helper's copy is the only one left: its end (or death) ends the pipe
                 self.processes.append(process)
@@ -500,9 +501,8 @@ class Helpers:
             for process in self.processes:
                 if process.is_alive():
                     process.terminate()
-        if self._frozen:
+        if self.size > 1:
             gc.unfreeze()
-            self._frozen = False
 
 
 def _take(taken, pending: list[str]):
@@ -533,7 +533,7 @@ def _forget_inherited_connections() -> None:
         conn.search_path_set_schemas = None  # a new session has the server's default path
 
 
-def _helper(index: int, taken, pipe, database: str) -> None:
+def _helper(index: int, processes: int, taken, pipe, database: str) -> None:
     """A helper's life: its own session at once, then its share of the run's schemas (if any)."""
     global _groups, _database
     _forget_inherited_connections()
@@ -555,7 +555,7 @@ def _helper(index: int, taken, pipe, database: str) -> None:
         except Exception:  # noqa: BLE001 - the parent plans the same schemas and reports the error
             return
         pending = [schema for schema in job.schemas if _groups[schema].plan]
-        if index >= _participants(job.processes, len(pending)):
+        if index >= _participants(processes, len(pending)):
             return
         gc.freeze()
         with flushed_at_the_end():

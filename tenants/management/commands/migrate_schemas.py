@@ -63,7 +63,7 @@ class Command(MigrateSchemasCommand):
             schemas = [self.schema_name]
             if not existing_schemas(schemas):
                 raise RuntimeError(f'Schema "{self.schema_name}" does not exist')
-            self._migrate_schemas(schemas, options, targeted, processes=1)
+            self._migrate_schemas(schemas, options, targeted)
             return
         processes = 1
         if self.executor == "multiprocessing":
@@ -76,11 +76,12 @@ class Command(MigrateSchemasCommand):
                 get_tenant_model().objects.exclude(schema_name=public).values_list("schema_name", flat=True)
             )
             schemas = ([template] if existing_schemas([template]) else []) + societies
-            self._migrate_schemas(schemas, options, targeted, processes=processes, helpers=helpers)
+            self._migrate_schemas(schemas, options, targeted, helpers=helpers)
 
-    def _migrate_schemas(self, schemas, options, targeted: bool, *, processes: int, helpers=None) -> None:
+    def _migrate_schemas(self, schemas, options, targeted: bool, *, helpers=None) -> None:
+        """``helpers``: the processes forked to migrate beside this one (none: this one alone)."""
         if targeted:  # each schema's plan decides; schemas with nothing to do are skipped
-            self._migrate_societies(schemas, options, processes=processes, helpers=helpers)
+            self._migrate_societies(schemas, options, helpers=helpers)
             return
         # What each schema has applied, read once: it says which schemas are behind, and it is
         # what their plans start from.
@@ -89,13 +90,13 @@ class Command(MigrateSchemasCommand):
         if int(options.get("verbosity", 1)) >= 1:
             self.stdout.write(f"{len(pending)} of {len(schemas)} society schemas have migrations to apply.")
         if pending:
-            self._migrate_societies(pending, options, applied=applied, processes=processes, helpers=helpers)
+            self._migrate_societies(pending, options, applied=applied, helpers=helpers)
 
     def _migrate_societies(
-        self, schemas: list[str], options, *, processes: int, applied: dict[str, frozenset] | None = None,
-        helpers=None,
+        self, schemas: list[str], options, *, applied: dict[str, frozenset] | None = None, helpers=None
     ) -> None:
         verbosity = int(options.get("verbosity", 1))
+        processes = helpers.size if helpers is not None else 1
 
         def report(result, done, total):
             if result.error:
@@ -108,8 +109,7 @@ class Command(MigrateSchemasCommand):
         try:
             results = bulk_migrate.run(
                 schemas, app_label=options.get("app_label"), migration_name=options.get("migration_name"),
-                processes=processes, database=options["database"], report=report, applied=applied,
-                helpers=helpers,
+                database=options["database"], report=report, applied=applied, helpers=helpers,
             )
         except ValueError as exc:  # an unknown app or migration name
             raise CommandError(str(exc)) from None
