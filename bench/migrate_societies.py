@@ -29,8 +29,8 @@
    of a database in one directory, and creating a file takes that directory's lock exclusively:
    in traced two-session runs a session was blocked in the kernel 1.1-1.3 times per schema,
    waiting on that lock to open or create a file while the other created one (never on one
-   session).  On this 2-core
-   machine two sessions took 0.58-0.62x the time of one even with the cluster on tmpfs.  The
+   session).  On this 2-core machine two sessions took 0.58-0.62x the time of one even with the
+   cluster on tmpfs.  The
    command's own two-process ratio can come out below the server's only because its sequential
    run also waits on its round trips; the gap between the two is what the command costs.
 4. Stock django-tenants (``--all``) applying the same kind of migration, on one process and on
@@ -151,14 +151,14 @@ def _drop_reference_tables(schemas: list[str]) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT string_agg(format('DROP TABLE %%I.%%I', schemaname, tablename), '; ') FROM pg_tables "
+            "WHERE schemaname = ANY(%s) AND tablename LIKE %s", [schemas, f"{REFERENCE_APP}%"],
+        )
+        drops = cursor.fetchone()[0]
+        if drops:
+            cursor.execute(drops)
         for schema in schemas:
-            cursor.execute(
-                "SELECT string_agg(format('DROP TABLE %%I.%%I', schemaname, tablename), '; ') FROM pg_tables "
-                "WHERE schemaname = %s AND tablename LIKE %s", [schema, f"{REFERENCE_APP}%"],
-            )
-            drops = cursor.fetchone()[0]
-            if drops:
-                cursor.execute(drops)
             cursor.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s', [REFERENCE_APP])
 
 
