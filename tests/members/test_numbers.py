@@ -77,7 +77,9 @@ def test_the_counter_lock_holds_a_second_allocation_until_the_first_commits(soci
         with transaction.atomic():
             number = services.allocate_number(year=2031)
             time.sleep(0.5)
-        finished[0] = time.monotonic()
+            # Taken before the commit that releases the lock: taken after it, the other thread
+            # (already waiting) could finish first and the check would fail while the lock held.
+            finished[0] = time.monotonic()
         return number
 
     def fast():
