@@ -152,11 +152,12 @@ def _drop_reference_tables(schemas: list[str]) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT string_agg(format('DROP TABLE %%I.%%I', schemaname, tablename), '; ') FROM pg_tables "
-            "WHERE schemaname = ANY(%s) AND tablename LIKE %s", [schemas, f"{REFERENCE_APP}%"],
+            "SELECT schemaname, string_agg(format('DROP TABLE %%I.%%I', schemaname, tablename), '; ') "
+            "FROM pg_tables WHERE schemaname = ANY(%s) AND tablename LIKE %s GROUP BY schemaname",
+            [schemas, f"{REFERENCE_APP}%"],
         )
-        drops = cursor.fetchone()[0]
-        if drops:
+        # A transaction a schema: all the schemas' tables at once hold more locks than the server has.
+        for _schema, drops in cursor.fetchall():
             cursor.execute(drops)
         for schema in schemas:
             cursor.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s', [REFERENCE_APP])
